@@ -1,0 +1,305 @@
+"""The command line: `nnrun sweep | show | plot | check | validate | gradcheck`.
+
+Each command delegates to one module. Anything the user can fix raises NnrunError, which is
+printed on stderr as one clean message with exit code 2 (never a traceback). Results go to
+stdout, diagnostics and progress to stderr. Heavy modules (numpy, pandas, matplotlib, dask) are
+imported inside the commands so that `nnrun --help` starts fast.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+from nnrun import __version__
+from nnrun.errors import NnrunError
+
+app = typer.Typer(
+    name="nnrun",
+    help="Hyperparameter sweeps of fully connected neural networks, on one numpy "
+         "backpropagation core.",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _err(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+def user_errors(command: F) -> F:
+    """Turn NnrunError into a clean message on stderr and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except NnrunError as error:
+            _err(f"error: {error}")
+            raise typer.Exit(EXIT_USAGE) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"nnrun {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version and exit.")] = False,
+) -> None:
+    """Hyperparameter sweeps of fully connected neural networks, on one numpy backpropagation
+    core. Start with `nnrun sweep experiments/quickstart.yaml`."""
+
+
+class Backend(StrEnum):
+    loky = "loky"
+    dask = "dask"
+
+
+class Format(StrEnum):
+    table = "table"
+    csv = "csv"
+    markdown = "markdown"
+
+
+@app.command()
+@user_errors
+def sweep(
+    config: Annotated[Path, typer.Argument(help="The sweep's YAML file.")],
+    jobs: Annotated[int | None, typer.Option("--jobs", "-j", help="Trials run at the same time "
+                                             "(default: all cores).")] = None,
+    out: Annotated[Path, typer.Option(help="Folder that receives <name>/ with the "
+                                      "results.")] = Path("results"),
+    backend: Annotated[Backend, typer.Option(help="Where trials run: loky (processes on this "
+                                             "machine) or dask (a dask cluster).")]
+    = Backend.loky,
+    scheduler: Annotated[str | None, typer.Option(help="Address of a dask scheduler, e.g. "
+                                                  "tcp://10.0.0.5:8786; without it --backend "
+                                                  "dask starts a local cluster.")] = None,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key of the file "
+                                                   "before expansion, e.g. --set "
+                                                   "optimizer.lr=1e-3 (repeatable).")] = None,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the table of trials and "
+                                          "exit without training.")] = False,
+    resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip trials that "
+                                         "already finished in the results folder (default), "
+                                         "or start the sweep over.")] = True,
+    fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed "
+                                            "trial.")] = False,
+    max_failures: Annotated[int | None, typer.Option(help="Stop after this many failed "
+                                                     "trials.")] = None,
+) -> None:
+    """Train every configuration of a sweep in parallel and write the results.
+
+    Example: nnrun sweep experiments/quickstart.yaml --jobs 2 --set train.epochs=50
+
+    Exit code 0 when every trial finished, 1 when a trial failed, 2 for a bad config or data
+    file. Running the same command again resumes: finished trials are kept.
+    """
+    from nnrun.config import load_config
+
+    spec = load_config(config, set_ or [])
+    if dry_run:
+        _print_dry_run(spec)
+        return
+    from nnrun.driver import run_sweep
+
+    outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
+                        resume=resume, fail_fast=fail_fast, max_failures=max_failures)
+    counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
+    done = sum(outcome.counts.values())
+    print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
+          + (f", {outcome.resumed} of them from an earlier run" if outcome.resumed else ""))
+    if outcome.interrupted:
+        _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
+             f"same command again to resume")
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if outcome.stopped_on_failure:
+        _err("stopped after a failed trial (--fail-fast / --max-failures)")
+    if outcome.failed:
+        _err(f"{outcome.failed} trial(s) failed: see trials/<id>/result.json in "
+             f"{outcome.folder}")
+        raise typer.Exit(EXIT_FAILED)
+    if outcome.stopped_on_failure:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def _print_dry_run(spec: Any) -> None:
+    from nnrun.sweep import describe_trials, expand
+
+    trials = expand(spec)
+    rows = describe_trials(trials, list(spec.parameters))
+    _print_rows(rows, title=f"{spec.name}: {len(trials)} trials ({spec.method})")
+
+
+def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
+    if not rows:
+        print(title)
+        return
+    columns = list(rows[0].keys())
+    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
+    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
+    print(title)
+    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
+    for row in cells:
+        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
+
+
+def _cell(value: Any) -> str:
+    from nnrun.store import format_value
+
+    return format_value(value)
+
+
+@app.command()
+@user_errors
+def show(
+    results: Annotated[Path, typer.Argument(help="A results folder, e.g. results/quickstart.")],
+    top: Annotated[int | None, typer.Option(help="Show only the best N configurations.")]
+    = None,
+    format_: Annotated[Format, typer.Option("--format", help="table (terminal), csv or "
+                                            "markdown.")] = Format.table,
+) -> None:
+    """Print the leaderboard: configurations ranked by the sweep's metric, mean ± std over
+    repeats.
+
+    Example: nnrun show results/quickstart --top 5
+    """
+    from nnrun.leaderboard import display_columns, format_cell, leaderboard, to_markdown
+
+    table, meta = leaderboard(results, top=top)
+    if format_ is Format.csv:
+        print(table.to_csv(index=False), end="")
+        return
+    if format_ is Format.markdown:
+        print(to_markdown(table, meta), end="")
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    title = (f"{meta.get('name')}: {meta.get('metric')} ({meta.get('goal')}), "
+             f"{len(table)} configurations")
+    view = Table(title=title)
+    columns = display_columns(table, meta)
+    view.add_column("#", justify="right")
+    for column in columns:
+        view.add_column(column, justify="right" if column != "trial" else "left")
+    for rank, (_, row) in enumerate(table.iterrows(), start=1):
+        view.add_row(str(rank), *(format_cell(table, row, c) for c in columns))
+    Console(soft_wrap=False, width=max(100, len(columns) * 18)).print(view)
+
+
+@app.command()
+@user_errors
+def plot(
+    results: Annotated[Path, typer.Argument(help="A results folder, or a folder of several.")],
+    out: Annotated[Path | None, typer.Option(help="Where the PNG files and report.md go "
+                                             "(default: RESULTS/plots).")] = None,
+) -> None:
+    """Draw learning curves, hyperparameter effects, gradient norms per layer and decision
+    regions, and write report.md beside them.
+
+    Example: nnrun plot results/quickstart
+    """
+    from nnrun.plots import plot_results
+
+    written = plot_results(results, out, log=_err)
+    for path in written:
+        print(path)
+
+
+@app.command()
+@user_errors
+def check(
+    results: Annotated[Path, typer.Argument(help="A finished sweep's results folder.")],
+    baseline: Annotated[Path, typer.Option(help="The baseline file (YAML or JSON) to hold "
+                                           "the sweep against.")],
+    tolerance: Annotated[list[str] | None, typer.Option(
+        help="Allowed worsening: 0.01 (absolute, every metric), val_loss=5% (relative, one "
+             "metric), val_accuracy=0.02. Repeatable; overrides the baseline's.")] = None,
+    metric: Annotated[list[str] | None, typer.Option(
+        "--metric", help="A metric to check (repeatable; default: the sweep's metric and "
+                         "val_loss).")] = None,
+    update: Annotated[bool, typer.Option("--update", help="Write or refresh the baseline from "
+                                         "this sweep instead of checking.")] = False,
+    summary: Annotated[Path | None, typer.Option(help="Also write a markdown summary here, "
+                                                 "e.g. $GITHUB_STEP_SUMMARY.")] = None,
+) -> None:
+    """Hold a sweep against a stored baseline; exit 1 on a regression, for CI.
+
+    Example: nnrun check results/ci --baseline experiments/baselines/ci.yaml
+    """
+    from nnrun.regress import check as run_check
+
+    code = run_check(results, baseline, tolerances=tolerance or [], metrics=metric or None,
+                     update=update, summary=summary)
+    raise typer.Exit(code)
+
+
+@app.command()
+@user_errors
+def validate(
+    config: Annotated[Path, typer.Argument(help="The sweep's YAML file.")],
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key, as for "
+                                                   "sweep.")] = None,
+) -> None:
+    """Check a config file and report the number of trials; exit 0 when valid, 2 when not.
+
+    Example: nnrun validate experiments/optimizers.yaml
+    """
+    from nnrun.config import load_config
+    from nnrun.sweep import expand
+
+    spec = load_config(config, set_ or [])
+    if spec.method == "bayes":
+        print(f"{config}: valid; {spec.samples} trials proposed by TPE ({spec.name})")
+        return
+    trials = expand(spec)
+    print(f"{config}: valid; {len(trials)} trials ({spec.method}, {spec.name})")
+
+
+@app.command()
+@user_errors
+def gradcheck(
+    config: Annotated[Path, typer.Argument(help="The sweep's YAML file.")],
+    samples: Annotated[int, typer.Option(help="Samples in the batch that is checked.")] = 16,
+    threshold: Annotated[float, typer.Option(help="Largest relative error allowed.")] = 1e-6,
+) -> None:
+    """Check backpropagation against central finite differences, in float64, for each distinct
+    architecture / activation / loss of a sweep; exit 1 above the threshold.
+
+    Example: nnrun gradcheck experiments/activations-losses.yaml
+    """
+    from nnrun.gradcheck_cmd import run_gradcheck
+
+    rows = run_gradcheck(config, samples=samples)
+    shown = [{**row, "max_rel_error": f"{row['max_rel_error']:.2e}"} for row in rows]
+    _print_rows(shown, title=f"{config}: backpropagation vs central differences (float64)")
+    worst = max(row["max_rel_error"] for row in rows)
+    verdict = "ok" if worst <= threshold else "FAILED"
+    print(f"worst relative error {worst:.3e} (threshold {threshold:.0e}): {verdict}")
+    if worst > threshold:
+        raise typer.Exit(EXIT_FAILED)
+
+
+def main() -> None:
+    """The console script's entry point."""
+    app()

@@ -1,0 +1,158 @@
+"""The sweep driver: expand, skip what finished, run the rest, write each result as it arrives.
+
+load -> validate -> expand happen before (config.py, sweep.py); this module runs the trials
+(runner.py) and is the only writer of the results folder (store.py).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from nnrun import __version__
+from nnrun.errors import NnrunError
+from nnrun.runner import ListSource, Task, TaskSource, Worker, iter_results, run_task
+from nnrun.store import ResultsStore, utc_now
+from nnrun.trial import FINISHED, get_dataset
+
+SUMMARY_EVERY_S = 1.0
+
+
+@dataclass
+class SweepOutcome:
+    """What a sweep run did: where it wrote, and how its trials ended."""
+
+    folder: Path
+    n_trials: int
+    resumed: int
+    counts: Counter = field(default_factory=Counter)
+    interrupted: bool = False
+    stopped_on_failure: bool = False
+
+    @property
+    def failed(self) -> int:
+        return self.counts.get("failed", 0)
+
+
+def default_jobs() -> int:
+    """All the cores this process may use."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def inspect_data(trials: list, base_dir: str | None) -> Any:
+    """Build every distinct data set of the sweep once in the driver: a missing file or bad data
+    is reported (exit 2) before any worker starts. Returns the first data set."""
+    seen: dict[str, Any] = {}
+    for trial in trials:
+        key = json.dumps(trial.config["data"], sort_keys=True, default=str)
+        if key not in seen:
+            seen[key] = get_dataset(trial.config["data"], base_dir)
+    return next(iter(seen.values()))
+
+
+def sweep_meta(spec: Any, trials: list, metric: str, goal: str, task: str) -> dict[str, Any]:
+    return {"name": spec.name, "nnrun_version": __version__, "config_path": str(spec.path),
+            "config": spec.raw, "method": spec.method, "parameters": list(spec.parameters),
+            "metric": metric, "goal": goal, "task": task, "started_at": utc_now(),
+            "finished_at": None, "trials": [trial.id for trial in trials]}
+
+
+def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "loky",
+              scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
+              max_failures: int | None = None, live: bool | None = None,
+              log: Callable[[str], None] | None = None, worker: Worker = run_task,
+              source_factory: Callable[..., TaskSource] | None = None) -> SweepOutcome:
+    """Run every trial of ``spec`` that has not finished yet and store the results.
+
+    A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
+    are run again. Ctrl-C stops the sweep with everything finished on disk (the outcome says
+    ``interrupted``); a re-run resumes.
+    """
+    from nnrun.progress import SweepProgress
+    from nnrun.sweep import expand, resolve_metric
+
+    log = log or (lambda message: print(message, file=sys.stderr, flush=True))
+    jobs = jobs or default_jobs()
+    if jobs < 1:
+        raise NnrunError(f"--jobs must be at least 1, not {jobs}")
+    trials = expand(spec)
+    if not trials:
+        raise NnrunError(f"{spec.path}: the sweep has no trials")
+    base_dir = str(Path(spec.path).resolve().parent)
+    dataset = inspect_data(trials, base_dir)
+    metric, goal = resolve_metric(spec, dataset.task)
+
+    store = ResultsStore(Path(out) / spec.name)
+    with store.locked():
+        if not resume:
+            store.clear()
+        records: dict[str, dict[str, Any]] = {}
+        for trial in trials:
+            record = store.read_result(trial.id)
+            if record is not None and record.get("status") in FINISHED:
+                records[trial.id] = record
+        meta = sweep_meta(spec, trials, metric, goal, dataset.task)
+        previous = store.read_sweep()
+        if previous and resume and previous.get("started_at"):
+            meta["started_at"] = previous["started_at"]
+        store.write_sweep(meta)
+        outcome = SweepOutcome(folder=store.folder, n_trials=len(trials), resumed=len(records))
+        if records:
+            log(f"resuming {store.folder}: {len(records)} of {len(trials)} trials already "
+                f"finished, running {len(trials) - len(records)}")
+        by_id = {trial.id: trial for trial in trials}
+        tasks = [Task(trial.id, trial.config, trial.params, base_dir)
+                 for trial in trials if trial.id not in records]
+        source = source_factory(tasks) if source_factory else ListSource(tasks)
+        params = list(spec.parameters)
+
+        def write_summary() -> None:
+            ordered = [records[trial.id] for trial in trials if trial.id in records]
+            store.write_summary(ordered, params, dataset.task)
+
+        last_summary = 0.0
+        progress = SweepProgress(len(tasks), metric, goal, skipped=len(records), live=live)
+        try:
+            with progress:
+                results = iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
+                                       worker=worker, log=log)
+                try:
+                    for task, result in results:
+                        trial = by_id.get(task.trial_id)
+                        config = trial.config if trial is not None else task.config
+                        record = store.write_trial(config, result)
+                        records[task.trial_id] = record
+                        source.tell(task, result)
+                        progress.update(record)
+                        if time.monotonic() - last_summary > SUMMARY_EVERY_S:
+                            write_summary()
+                            last_summary = time.monotonic()
+                        if record["status"] == "failed" and (
+                                fail_fast or (max_failures is not None
+                                              and progress.failed >= max_failures)):
+                            outcome.stopped_on_failure = True
+                            break
+                finally:
+                    close = getattr(results, "close", None)
+                    if close is not None:
+                        close()
+        except KeyboardInterrupt:
+            outcome.interrupted = True
+        finally:
+            write_summary()
+            outcome.counts = Counter(records[t.id]["status"] for t in trials if t.id in records)
+            complete = all(t.id in records for t in trials)
+            if complete and not outcome.interrupted:
+                meta["finished_at"] = utc_now()
+            store.write_sweep(meta)
+    return outcome

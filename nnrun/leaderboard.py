@@ -1,0 +1,130 @@
+"""The leaderboard of a results folder: trials grouped by configuration, ranked by the metric.
+
+Read from the files of DESIGN 2.3 alone (sweep.json, summary.csv), so it works on a sweep that
+is still running and on one copied from another machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+from nnrun.errors import NnrunError
+
+METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+           "test_accuracy")
+
+
+def read_sweep_meta(folder: Path) -> dict[str, Any]:
+    """sweep.json of a results folder, or a clear error when ``folder`` is not one."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise NnrunError(f"{folder}: no such results folder")
+    path = folder / "sweep.json"
+    if not path.is_file():
+        raise NnrunError(f"{folder}: not an nnrun results folder (no sweep.json); "
+                         f"give the folder `nnrun sweep` wrote, e.g. results/<name>")
+    try:
+        return json.loads(path.read_text())
+    except ValueError as error:
+        raise NnrunError(f"{path}: not valid JSON ({error})") from None
+
+
+def read_summary(folder: Path):
+    """summary.csv as a DataFrame (empty when no trial has finished yet)."""
+    import pandas as pd
+
+    path = Path(folder) / "summary.csv"
+    if not path.is_file():
+        return pd.DataFrame(columns=["trial", "status", "seed"])
+    return pd.read_csv(path, dtype={"trial": str}, keep_default_na=True)
+
+
+def leaderboard(folder: Path, top: int | None = None):
+    """One row a configuration (mean and std over repeats), best first.
+
+    Returns ``(table, meta)``: ``table`` has the swept parameters, ``n`` (finished trials of the
+    configuration), ``failed``, then for each metric its mean and, with repeats, ``<metric>_std``.
+    """
+    import pandas as pd
+
+    meta = read_sweep_meta(folder)
+    summary = read_summary(folder)
+    params = [p for p in meta.get("parameters", []) if p in summary.columns]
+    metric = meta.get("metric") or "val_loss"
+    goal = meta.get("goal") or "minimize"
+    metrics = [m for m in METRICS if m in summary.columns]
+    if summary.empty:
+        return pd.DataFrame(columns=[*params, "n", metric]), meta
+    summary = summary.copy()
+    for column in params:
+        summary[column] = summary[column].astype(str)
+    summary["_finished"] = summary["status"].isin(["ok", "stopped"])
+    keys = params or ["trial"]
+    rows = []
+    for key, group in summary.groupby(keys, sort=False, dropna=False):
+        key = key if isinstance(key, tuple) else (key,)
+        row: dict[str, Any] = dict(zip(keys, key, strict=True))
+        good = group[group["_finished"]]
+        row["n"] = len(group)
+        row["failed"] = int((group["status"] == "failed").sum())
+        row["diverged"] = int((group["status"] == "diverged").sum())
+        for name in metrics:
+            values = pd.to_numeric(good[name], errors="coerce").dropna()
+            row[name] = float(values.mean()) if len(values) else math.nan
+            row[f"{name}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    if metric in table.columns:
+        table = table.sort_values(metric, ascending=(goal == "minimize"), na_position="last",
+                                  kind="stable")
+    table = table.reset_index(drop=True)
+    if top is not None:
+        table = table.head(top)
+    return table, meta
+
+
+def display_columns(table, meta: dict[str, Any]) -> list[str]:
+    """The columns worth showing: parameters, the metric first, then the others."""
+    params = [p for p in meta.get("parameters", []) if p in table.columns] or (
+        ["trial"] if "trial" in table.columns else [])
+    metric = meta.get("metric")
+    metrics = [m for m in METRICS if m in table.columns]
+    if metric in metrics:
+        metrics.remove(metric)
+        metrics.insert(0, metric)
+    return [*params, *metrics, "n"]
+
+
+def format_cell(table, row: Any, column: str) -> str:
+    value = row[column]
+    if column in METRICS:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            return "-"
+        text = f"{value:.4f}"
+        std = row.get(f"{column}_std") if f"{column}_std" in table.columns else None
+        if std is not None and not (isinstance(std, float) and math.isnan(std)):
+            text += f" ± {std:.4f}"
+        return text
+    if column == "n":
+        extra = []
+        if row.get("failed"):
+            extra.append(f"{row['failed']} failed")
+        if row.get("diverged"):
+            extra.append(f"{row['diverged']} diverged")
+        return f"{value}" + (f" ({', '.join(extra)})" if extra else "")
+    return str(value)
+
+
+def to_markdown(table, meta: dict[str, Any]) -> str:
+    """The leaderboard as a GitHub-flavoured markdown table."""
+    columns = display_columns(table, meta)
+    lines = ["| rank | " + " | ".join(columns) + " |",
+             "|---:|" + "|".join("---:" if c in METRICS or c == "n" else "---" for c in columns)
+             + "|"]
+    for rank, (_, row) in enumerate(table.iterrows(), start=1):
+        cells = [format_cell(table, row, c).replace("|", "\\|") for c in columns]
+        lines.append(f"| {rank} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"

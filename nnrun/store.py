@@ -1,0 +1,267 @@
+"""The results folder (DESIGN 2.3): only the driver writes here, every file atomically.
+
+```
+<out>/<name>/
+  sweep.json                      the spec as loaded, version, times, trial ids
+  summary.csv                     one row a trial
+  trials/<id>/config.yaml         the resolved trial config
+  trials/<id>/metrics.csv         one row an epoch
+  trials/<id>/weights.npz         final weights W1..WL, b1..bL
+  trials/<id>/result.json         status, final metrics, timings; written last, it marks the
+                                  trial as done (a folder without it is an unfinished trial)
+```
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import math
+import os
+import shutil
+import socket
+import tempfile
+from collections.abc import Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnrun.errors import NnrunError
+
+LOCK_NAME = ".nnrun.lock"
+METRIC_COLUMNS = ("train_loss", "val_loss", "test_loss",
+                  "train_accuracy", "val_accuracy", "test_accuracy")
+
+
+def utc_now() -> str:
+    """The current time in ISO 8601, UTC, to the second."""
+    return datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, np.generic):
+        return value.item()
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def _clean(value: Any) -> Any:
+    """Non-finite floats become None, so that every JSON file is valid JSON."""
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    return value
+
+
+def write_json(path: Path, data: Any) -> None:
+    atomic_write_text(path, json.dumps(_clean(data), indent=2, default=_json_default) + "\n")
+
+
+def format_value(value: Any) -> str:
+    """A parameter value as one CSV cell: lists in YAML flow form (``[32, 32]``)."""
+    if value is None:
+        return ""
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(format_value(v) for v in value) + "]"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
+
+
+def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    for row in rows:
+        cells = []
+        for column in columns:
+            value = row.get(column)
+            if isinstance(value, float):
+                cells.append("" if not math.isfinite(value) else repr(value))
+            else:
+                cells.append("" if value is None else value)
+        writer.writerow(cells)
+    return buffer.getvalue()
+
+
+class SweepLock:
+    """An exclusive lock on a results folder, so that two sweeps never write one folder.
+
+    The lock file holds the holder's pid, host and start time. A lock left behind by a process
+    that no longer exists (on this host) is taken over.
+    """
+
+    def __init__(self, folder: Path):
+        self.path = folder / LOCK_NAME
+        self.held = False
+
+    def acquire(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()}
+        for _ in range(2):
+            try:
+                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
+            except FileExistsError:
+                holder = self._holder()
+                if holder is not None and self._alive(holder):
+                    raise NnrunError(
+                        f"{self.path.parent} is in use by another nnrun sweep (pid "
+                        f"{holder.get('pid')} on {holder.get('host')}, since "
+                        f"{holder.get('since')}); wait for it to finish or use another --out"
+                    ) from None
+                with contextlib.suppress(FileNotFoundError):
+                    os.unlink(self.path)  # stale: its holder is gone
+                continue
+            with os.fdopen(fd, "w") as handle:
+                json.dump(info, handle)
+            self.held = True
+            return
+        raise NnrunError(f"could not lock {self.path.parent}: another process keeps taking it")
+
+    def _holder(self) -> dict[str, Any] | None:
+        try:
+            return json.loads(self.path.read_text())
+        except (OSError, ValueError):
+            # Being written this very moment by another process: treat it as held.
+            return {"pid": None, "host": socket.gethostname(), "since": "just now"}
+
+    @staticmethod
+    def _alive(holder: dict[str, Any]) -> bool:
+        if holder.get("host") != socket.gethostname():
+            return True  # another machine's process: we cannot tell, so respect it
+        pid = holder.get("pid")
+        if pid is None:
+            return True
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+
+    def release(self) -> None:
+        if self.held:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.path)
+            self.held = False
+
+
+class ResultsStore:
+    """Reads and writes one sweep's results folder."""
+
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.trials_dir = self.folder / "trials"
+
+    @contextlib.contextmanager
+    def locked(self) -> Iterator[ResultsStore]:
+        lock = SweepLock(self.folder)
+        lock.acquire()
+        try:
+            yield self
+        finally:
+            lock.release()
+
+    def clear(self) -> None:
+        """Forget every earlier trial (``--no-resume``); plots are left alone."""
+        shutil.rmtree(self.trials_dir, ignore_errors=True)
+        for name in ("summary.csv", "sweep.json"):
+            with contextlib.suppress(FileNotFoundError):
+                (self.folder / name).unlink()
+
+    def trial_dir(self, trial_id: str) -> Path:
+        return self.trials_dir / trial_id
+
+    def read_result(self, trial_id: str) -> dict[str, Any] | None:
+        """A trial's result.json, or None when the trial has not finished."""
+        try:
+            return json.loads((self.trial_dir(trial_id) / "result.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def write_sweep(self, meta: dict[str, Any]) -> None:
+        write_json(self.folder / "sweep.json", meta)
+
+    def read_sweep(self) -> dict[str, Any] | None:
+        try:
+            return json.loads((self.folder / "sweep.json").read_text())
+        except (OSError, ValueError):
+            return None
+
+    def write_trial(self, trial_config: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
+        """Write a trial's files, result.json last; returns the record stored in result.json."""
+        import yaml
+
+        trial_id = result["trial"]
+        folder = self.trial_dir(trial_id)
+        folder.mkdir(parents=True, exist_ok=True)
+        config_doc = {"trial": trial_id, "params": result.get("params", {}), **trial_config}
+        atomic_write_text(folder / "config.yaml",
+                          yaml.safe_dump(_clean(config_doc), sort_keys=False))
+        history = result.get("history") or []
+        if history:
+            columns = list(history[0].keys())
+            atomic_write_text(folder / "metrics.csv", _csv_text(columns, history))
+        if result.get("weights") is not None:
+            arrays = {f"W{i + 1}": w for i, w in enumerate(result["weights"])}
+            arrays.update({f"b{i + 1}": b for i, b in enumerate(result["biases"])})
+            buffer = io.BytesIO()
+            np.savez(buffer, **arrays)
+            atomic_write_bytes(folder / "weights.npz", buffer.getvalue())
+        record = {key: value for key, value in result.items()
+                  if key not in ("history", "weights", "biases")}
+        record.setdefault("finished_at", utc_now())
+        write_json(folder / "result.json", record)
+        return _clean(record)
+
+    def write_summary(self, records: Sequence[dict[str, Any]], parameters: Sequence[str],
+                      task: str) -> None:
+        """summary.csv: one row a trial, in the order given."""
+        metrics = [m for m in METRIC_COLUMNS if task == "classification" or "accuracy" not in m]
+        columns = ["trial", "status", "seed", *parameters, *metrics,
+                   "best_epoch", "epochs_run", "wall_s"]
+        rows = []
+        for record in records:
+            row = {"trial": record["trial"], "status": record["status"], "seed": record.get("seed"),
+                   "best_epoch": record.get("best_epoch"), "epochs_run": record.get("epochs_run"),
+                   "wall_s": round(float(record.get("wall_s") or 0.0), 4)}
+            params = record.get("params") or {}
+            for name in parameters:
+                row[name] = format_value(params.get(name))
+            final = record.get("final") or {}
+            for metric in metrics:
+                row[metric] = final.get(metric)
+            rows.append(row)
+        atomic_write_text(self.folder / "summary.csv", _csv_text(columns, rows))
+

@@ -1,0 +1,173 @@
+"""One trial, worker side: build the data set and the network from a resolved config, train, return.
+
+A worker never touches the results folder: :func:`train_trial` returns a plain dict (metrics per
+epoch, final metrics, final weights) and the driver writes it. The data set is built once per
+worker process and cached, so a worker that runs many trials pays for it once.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from nnrun.errors import NnrunError
+
+_DATASETS: dict[str, Any] = {}
+_BLAS_LIMITED = False
+
+FINISHED = ("ok", "diverged", "stopped")
+
+
+def _limit_blas_threads() -> None:
+    """Hold this process to one BLAS thread, once: trials run side by side, one per core."""
+    global _BLAS_LIMITED
+    if not _BLAS_LIMITED:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=1)
+        _BLAS_LIMITED = True
+
+
+def get_dataset(data_spec: dict[str, Any], base_dir: str | Path | None = None,
+                dtype: str = "float64"):
+    """The data set of ``data_spec`` in ``dtype``, built once per process and cached."""
+    from nnrun.data import load_dataset
+
+    key = json.dumps([data_spec, str(base_dir), dtype], sort_keys=True, default=str)
+    dataset = _DATASETS.get(key)
+    if dataset is None:
+        base_key = json.dumps([data_spec, str(base_dir), "float64"], sort_keys=True, default=str)
+        dataset = _DATASETS.get(base_key)
+        if dataset is None:
+            seed = data_spec.get("seed")
+            dataset = load_dataset(data_spec, seed=0 if seed is None else int(seed),
+                                   base_dir=Path(base_dir) if base_dir else None)
+            _DATASETS[base_key] = dataset
+        if dtype != "float64":
+            dataset = _cast_dataset(dataset, dtype)
+            _DATASETS[key] = dataset
+    return dataset
+
+
+def _cast_dataset(dataset, dtype: str):
+    import dataclasses
+
+    arrays = {name: np.ascontiguousarray(getattr(dataset, name), dtype=dtype)
+              for name in ("X_train", "Y_train", "X_val", "Y_val", "X_test", "Y_test")}
+    return dataclasses.replace(dataset, **arrays)
+
+
+def network_sizes(config: dict[str, Any], dataset) -> list[int]:
+    """Layer widths: inputs, the hidden layers of ``model.hidden``, outputs."""
+    return [dataset.n_features, *config["model"]["hidden"], dataset.n_outputs]
+
+
+def _seeds(seed: int) -> tuple[int, int]:
+    """Two independent seeds from the trial seed: one for initialisation, one for shuffling."""
+    init_seed, shuffle_seed = np.random.SeedSequence(seed).generate_state(2)
+    return int(init_seed), int(shuffle_seed)
+
+
+def build_network(config: dict[str, Any], dataset, dtype: str | None = None):
+    """The network a trial config describes, initialised from the trial seed."""
+    from nnrun.core import Network
+
+    model = config["model"]
+    init_seed, _ = _seeds(int(config["seed"]))
+    return Network(network_sizes(config, dataset), activation=model["activation"],
+                   loss=config["loss"], output=model["output"], init=model["init"],
+                   seed=init_seed, dtype=dtype or config["train"]["dtype"], task=dataset.task)
+
+
+def build_trainer(config: dict[str, Any], dataset, net):
+    """The optimizer, schedule and training loop a trial config describes."""
+    from nnrun.core import Trainer, make_optimizer, make_schedule
+
+    opt_cfg = config["optimizer"]
+    train_cfg = config["train"]
+    optimizer = make_optimizer(opt_cfg["name"], lr=opt_cfg["lr"],
+                               weight_decay=opt_cfg["weight_decay"],
+                               momentum=opt_cfg.get("momentum"),
+                               betas=tuple(opt_cfg["betas"]), eps=opt_cfg["eps"],
+                               alpha=opt_cfg["alpha"])
+    schedule = make_schedule(opt_cfg["schedule"], opt_cfg["lr"], train_cfg["epochs"],
+                             step_size=opt_cfg.get("step_size"), gamma=opt_cfg.get("gamma"),
+                             min_lr=opt_cfg.get("min_lr") or 0.0)
+    _, shuffle_seed = _seeds(int(config["seed"]))
+    return Trainer(net, optimizer, dataset.X_train, dataset.Y_train, dataset.X_val,
+                   dataset.Y_val, batch_size=train_cfg["batch_size"],
+                   epochs=train_cfg["epochs"], schedule=schedule,
+                   early_stopping=train_cfg.get("early_stopping"), seed=shuffle_seed)
+
+
+def _finite_or_none(value: Any) -> Any:
+    if value is None:
+        return None
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def final_metrics(net, dataset) -> dict[str, float | None]:
+    """Loss (and accuracy for classification) on the train, validation and test parts."""
+    metrics: dict[str, float | None] = {}
+    parts = {"train": (dataset.X_train, dataset.Y_train), "val": (dataset.X_val, dataset.Y_val),
+             "test": (dataset.X_test, dataset.Y_test)}
+    with np.errstate(all="ignore"):
+        for part, (X, Y) in parts.items():
+            if len(X) == 0:
+                metrics[f"{part}_loss"] = None
+                if dataset.task == "classification":
+                    metrics[f"{part}_accuracy"] = None
+                continue
+            evaluation = net.evaluate(X, Y)
+            metrics[f"{part}_loss"] = _finite_or_none(evaluation["loss"])
+            if dataset.task == "classification":
+                metrics[f"{part}_accuracy"] = _finite_or_none(evaluation["accuracy"])
+    return metrics
+
+
+def train_trial(trial_id: str, config: dict[str, Any], params: dict[str, Any] | None = None,
+                base_dir: str | None = None) -> dict[str, Any]:
+    """Train one trial and return its result; never raises for a trial's own failure.
+
+    The result holds ``status`` (ok | diverged | failed), ``history`` (one dict per epoch),
+    ``final`` metrics, ``weights``/``biases`` (lists of arrays), timings and, for a failed
+    trial, the error text and traceback.
+    """
+    started = time.perf_counter()
+    _limit_blas_threads()
+    result: dict[str, Any] = {"trial": trial_id, "seed": config.get("seed"),
+                              "params": params or {}, "error": None, "traceback": None}
+    try:
+        dataset = get_dataset(config["data"], base_dir, config["train"]["dtype"])
+        net = build_network(config, dataset)
+        trainer = build_trainer(config, dataset, net)
+        train_started = time.perf_counter()
+        status = trainer.run()
+        train_s = time.perf_counter() - train_started
+        result.update(
+            status="ok" if status != "diverged" else "diverged",
+            task=dataset.task,
+            sizes=list(net.sizes),
+            history=[{k: _finite_or_none(v) if k != "epoch" else int(v) for k, v in row.items()}
+                     for row in trainer.history],
+            final=final_metrics(net, dataset),
+            best_epoch=int(trainer.best_epoch) if trainer.best_epoch else None,
+            epochs_run=int(trainer.epoch),
+            train_s=train_s,
+            weights=[np.array(w) for w in net.weights],
+            biases=[np.array(b) for b in net.biases],
+        )
+    except Exception as error:  # a trial's own failure is recorded, and the sweep goes on
+        message = (str(error) if isinstance(error, NnrunError)
+                   else f"{type(error).__name__}: {error}")
+        result.update(status="failed", error=message, traceback=traceback.format_exc(),
+                      history=[], final={}, best_epoch=None, epochs_run=0, train_s=0.0)
+    result["wall_s"] = time.perf_counter() - started
+    return result

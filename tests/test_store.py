@@ -1,0 +1,100 @@
+"""The results folder: atomic files, the lock, summary.csv."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+
+from nnrun.errors import NnrunError
+from nnrun.store import LOCK_NAME, ResultsStore, SweepLock, format_value
+
+
+def record(trial: str, status: str = "ok", value: float = 0.5) -> dict:
+    return {"trial": trial, "status": status, "seed": 7, "params": {"model.hidden": [32, 32],
+                                                                   "optimizer.lr": 0.01},
+            "final": {"train_loss": value, "val_loss": float("nan"), "test_loss": value,
+                      "train_accuracy": 0.9, "val_accuracy": 0.8, "test_accuracy": 0.7},
+            "best_epoch": 3, "epochs_run": 4, "wall_s": 1.23456789, "train_s": 1.2,
+            "history": [{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "lr": 0.01,
+                         "grad_norm_1": 0.5, "wall_s": 0.1}],
+            "weights": [np.ones((2, 3))], "biases": [np.zeros(2)], "error": None}
+
+
+def test_write_trial_writes_every_file(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path / "sweep")
+    stored = store.write_trial({"seed": 7, "model": {"hidden": [32, 32]}}, record("abc"))
+    folder = tmp_path / "sweep" / "trials" / "abc"
+    result = json.loads((folder / "result.json").read_text())
+    assert result["status"] == "ok" and result["final"]["val_loss"] is None  # NaN -> null
+    assert "history" not in result and "weights" not in result
+    assert stored["final"]["val_loss"] is None
+    config = yaml.safe_load((folder / "config.yaml").read_text())
+    assert config["trial"] == "abc" and config["model"]["hidden"] == [32, 32]
+    rows = list(csv.DictReader((folder / "metrics.csv").open()))
+    assert rows[0]["grad_norm_1"] == "0.5"
+    weights = np.load(folder / "weights.npz", allow_pickle=False)
+    assert weights["W1"].shape == (2, 3) and weights["b1"].shape == (2,)
+    assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+    assert store.read_result("abc")["trial"] == "abc"
+    assert store.read_result("missing") is None
+
+
+def test_summary_has_the_contract_columns(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path)
+    store.write_summary([record("a"), record("b", "diverged")], ["model.hidden", "optimizer.lr"],
+                        "classification")
+    rows = list(csv.DictReader((tmp_path / "summary.csv").open()))
+    assert list(rows[0]) == ["trial", "status", "seed", "model.hidden", "optimizer.lr",
+                             "train_loss", "val_loss", "test_loss", "train_accuracy",
+                             "val_accuracy", "test_accuracy", "best_epoch", "epochs_run",
+                             "wall_s"]
+    assert rows[0]["model.hidden"] == "[32, 32]" and rows[0]["optimizer.lr"] == "0.01"
+    assert rows[0]["val_loss"] == "" and rows[1]["status"] == "diverged"
+    store.write_summary([record("a")], ["optimizer.lr"], "regression")
+    header = (tmp_path / "summary.csv").read_text().splitlines()[0]
+    assert "accuracy" not in header
+
+
+def test_format_value() -> None:
+    assert format_value([16, [2, 3]]) == "[16, [2, 3]]"
+    assert format_value(True) == "true" and format_value(None) == ""
+    assert format_value(1e-3) == "0.001"
+
+
+def test_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Path) -> None:
+    first = SweepLock(tmp_path)
+    first.acquire()
+    with pytest.raises(NnrunError, match=rf"in use by another nnrun sweep \(pid {os.getpid()}"):
+        SweepLock(tmp_path).acquire()
+    first.release()
+    assert not (tmp_path / LOCK_NAME).exists()
+    SweepLock(tmp_path).acquire()
+
+
+def test_a_stale_lock_is_taken_over(tmp_path: Path) -> None:
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    import socket
+
+    (tmp_path / LOCK_NAME).write_text(json.dumps({"pid": int(dead.stdout), "since": "x",
+                                                  "host": socket.gethostname()}))
+    lock = SweepLock(tmp_path)
+    lock.acquire()
+    assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
+    lock.release()
+
+
+def test_clear_forgets_trials(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path)
+    store.write_trial({"seed": 1}, record("abc"))
+    store.write_summary([record("abc")], [], "classification")
+    store.clear()
+    assert store.read_result("abc") is None and not (tmp_path / "summary.csv").exists()
