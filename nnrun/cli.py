@@ -9,6 +9,7 @@ imported inside the commands so that `nnrun --help` starts fast.
 from __future__ import annotations
 
 import functools
+import os
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -269,10 +270,15 @@ def validate(
     from nnrun.sweep import expand
 
     spec = load_config(config, set_ or [])
+    from nnrun.search import describe_search
+
     if spec.method == "bayes":
-        print(f"{config}: valid; {spec.samples} trials proposed by TPE ({spec.name})")
+        print(f"{config}: valid; {describe_search(spec, [])} ({spec.name})")
         return
     trials = expand(spec)
+    if spec.method == "halving":
+        print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")
+        return
     print(f"{config}: valid; {len(trials)} trials ({spec.method}, {spec.name})")
 
 
@@ -302,4 +308,6 @@ def gradcheck(
 
 def main() -> None:
     """The console script's entry point."""
+    # matplotlib (imported by plots and by the mnist1d package) must never look for a display.
+    os.environ.setdefault("MPLBACKEND", "Agg")
     app()

@@ -1,0 +1,130 @@
+"""The smaller commands: show, validate, gradcheck, help, version, clean errors."""
+
+from __future__ import annotations
+
+import csv
+import io
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, invoke
+
+from nnrun.cli import app
+
+COMMANDS = ["sweep", "show", "plot", "check", "validate", "gradcheck"]
+
+
+@pytest.fixture(scope="module")
+def swept(tmp_path_factory) -> Path:
+    """The small sweep with two repeats, run once for the module."""
+    from conftest import SMALL
+    from typer.testing import CliRunner
+
+    folder = tmp_path_factory.mktemp("swept")
+    config = folder / "small.yaml"
+    config.write_text(SMALL.replace("seed: 3", "seed: 3\nrepeats: 2"))
+    result = CliRunner().invoke(app, ["sweep", str(config), "--out", str(folder / "out"),
+                                      "-j", "2"])
+    assert result.exit_code == 0, result.output
+    return folder / "out" / "small"
+
+
+def test_every_command_has_help_with_an_example_and_is_in_the_readme(cli) -> None:
+    readme = (ROOT / "README.md").read_text()
+    for command in COMMANDS:
+        result = invoke(cli, command, "--help")
+        assert result.exit_code == 0
+        assert "Example: nnrun " + command in result.stdout, command
+        assert f"nnrun {command}" in readme, command
+
+
+def test_version(cli) -> None:
+    from nnrun import __version__
+
+    result = invoke(cli, "--version")
+    assert result.exit_code == 0 and result.stdout.strip() == f"nnrun {__version__}"
+
+
+def test_help_starts_fast_without_heavy_imports() -> None:
+    code = ("import sys, nnrun.cli; heavy = [m for m in ('numpy', 'pandas', 'matplotlib', "
+            "'dask', 'sklearn', 'optuna') if m in sys.modules]; print(heavy)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True)
+    assert out.stdout.strip() == "[]"
+    started = time.perf_counter()
+    subprocess.run([sys.executable, "-m", "nnrun", "--help"], capture_output=True, check=True)
+    assert time.perf_counter() - started < 5  # a gross regression guard; the figure is benchmarked
+
+
+def test_show_ranks_configurations_with_mean_and_std_over_repeats(cli, swept: Path) -> None:
+    result = invoke(cli, "show", swept, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert len(rows) == 4 and all(row["n"] == "2" for row in rows)
+    means = [float(row["val_accuracy"]) for row in rows]
+    assert means == sorted(means, reverse=True)
+    assert all(row["val_accuracy_std"] != "" for row in rows)
+    summary = list(csv.DictReader((swept / "summary.csv").open()))
+    first = rows[0]
+    values = [float(r["val_accuracy"]) for r in summary
+              if r["model.activation"] == first["model.activation"]
+              and r["optimizer.lr"] == first["optimizer.lr"]]
+    assert abs(sum(values) / 2 - float(first["val_accuracy"])) < 1e-12
+
+
+def test_show_table_markdown_and_top(cli, swept: Path) -> None:
+    table = invoke(cli, "show", swept)
+    assert table.exit_code == 0 and "val_accuracy" in table.stdout and "±" in table.stdout
+    markdown = invoke(cli, "show", swept, "--format", "markdown", "--top", "2")
+    lines = [line for line in markdown.stdout.splitlines() if line.startswith("| ")]
+    assert len(lines) == 3 and lines[0].startswith("| rank | model.activation")
+
+
+def test_show_on_a_folder_that_is_not_results(cli, tmp_path: Path) -> None:
+    result = invoke(cli, "show", tmp_path)
+    assert result.exit_code == 2 and "not an nnrun results folder" in result.stderr
+
+
+def test_validate_reports_the_number_of_trials(cli, small_config: Path) -> None:
+    result = invoke(cli, "validate", small_config)
+    assert result.exit_code == 0 and "valid; 4 trials" in result.stdout
+
+
+def test_a_bad_config_exits_2_with_the_line_and_no_traceback(cli, tmp_path: Path) -> None:
+    from conftest import SMALL
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(SMALL.replace("activation: tanh", "activation: tanhh"))
+    for command in ("validate", "sweep", "gradcheck"):
+        result = invoke(cli, command, bad)
+        assert result.exit_code == 2, (command, result.output)
+        assert "bad.yaml:9:15" in result.stderr and "model.activation" in result.stderr
+        assert "Traceback" not in result.output
+
+
+def test_a_missing_config_file_exits_2(cli, tmp_path: Path) -> None:
+    result = invoke(cli, "sweep", tmp_path / "nope.yaml")
+    assert result.exit_code == 2 and "nope.yaml" in result.stderr
+
+
+def test_a_missing_data_file_exits_2_naming_it(cli, tmp_path: Path) -> None:
+    config = tmp_path / "csv.yaml"
+    config.write_text("data:\n  dataset: csv\n  path: missing.csv\n  target: label\n")
+    result = invoke(cli, "sweep", config, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "missing.csv" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_gradcheck_prints_each_network_and_passes(cli, small_config: Path) -> None:
+    result = invoke(cli, "gradcheck", small_config)
+    assert result.exit_code == 0, result.output
+    assert "tanh" in result.stdout and "relu" in result.stdout
+    assert ": ok" in result.stdout
+
+
+def test_gradcheck_fails_above_the_threshold(cli, small_config: Path) -> None:
+    result = invoke(cli, "gradcheck", small_config, "--threshold", "1e-30")
+    assert result.exit_code == 1 and "FAILED" in result.stdout

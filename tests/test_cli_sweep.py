@@ -1,0 +1,247 @@
+"""`nnrun sweep` end to end: the results layout, determinism, resume, failures, kills, locks."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ROOT, invoke, nnrun_process
+
+from nnrun.driver import run_sweep
+from nnrun.store import LOCK_NAME
+
+METRICS = ["train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+           "test_accuracy", "best_epoch", "epochs_run"]
+
+
+def summary_rows(folder: Path) -> dict[str, dict[str, str]]:
+    with (folder / "summary.csv").open() as handle:
+        return {row["trial"]: row for row in csv.DictReader(handle)}
+
+
+def metric_table(folder: Path) -> dict[str, tuple]:
+    return {trial: tuple(row[m] for m in METRICS) for trial, row in summary_rows(folder).items()}
+
+
+def test_sweep_writes_the_results_layout(cli, small_config: Path, tmp_path: Path) -> None:
+    result = invoke(cli, "sweep", small_config, "--out", tmp_path / "out", "--jobs", "2")
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "small"
+    meta = json.loads((folder / "sweep.json").read_text())
+    assert meta["name"] == "small" and len(meta["trials"]) == 4
+    assert meta["parameters"] == ["model.activation", "optimizer.lr"]
+    assert meta["metric"] == "val_accuracy" and meta["goal"] == "maximize"
+    assert meta["finished_at"] is not None and meta["task"] == "classification"
+    rows = summary_rows(folder)
+    assert set(rows) == set(meta["trials"])
+    header = list(next(iter(rows.values())))
+    assert header == ["trial", "status", "seed", "model.activation", "optimizer.lr",
+                      "train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+                      "test_accuracy", "best_epoch", "epochs_run", "wall_s"]
+    for trial, row in rows.items():
+        assert row["status"] == "ok" and row["epochs_run"] == "5"
+        trial_dir = folder / "trials" / trial
+        for name in ("config.yaml", "metrics.csv", "result.json", "weights.npz"):
+            assert (trial_dir / name).is_file(), name
+        with (trial_dir / "metrics.csv").open() as handle:
+            epochs = list(csv.DictReader(handle))
+        assert [int(e["epoch"]) for e in epochs] == [1, 2, 3, 4, 5]
+        assert {"lr", "grad_norm_1", "grad_norm_2", "wall_s", "val_accuracy"} <= set(epochs[0])
+    assert not (folder / LOCK_NAME).exists()
+    assert "4 of 4 trials finished (4 ok)" in result.stdout
+
+
+def test_jobs_1_and_jobs_2_give_identical_metrics(cli, small_config: Path,
+                                                  tmp_path: Path) -> None:
+    assert invoke(cli, "sweep", small_config, "--out", tmp_path / "a", "-j", "1").exit_code == 0
+    assert invoke(cli, "sweep", small_config, "--out", tmp_path / "b", "-j", "2").exit_code == 0
+    one, two = metric_table(tmp_path / "a" / "small"), metric_table(tmp_path / "b" / "small")
+    assert one == two and len(one) == 4
+
+
+def test_rerun_resumes_and_a_wider_sweep_runs_only_new_trials(cli, small_config: Path,
+                                                              tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert invoke(cli, "sweep", small_config, "--out", out, "-j", "1").exit_code == 0
+    folder = out / "small"
+    stamps = {p: p.stat().st_mtime_ns for p in folder.glob("trials/*/result.json")}
+    again = invoke(cli, "sweep", small_config, "--out", out, "-j", "1")
+    assert again.exit_code == 0 and "4 of them from an earlier run" in again.stdout
+    assert {p: p.stat().st_mtime_ns for p in folder.glob("trials/*/result.json")} == stamps
+    wider = invoke(cli, "sweep", small_config, "--out", out, "-j", "1",
+                   "--set", "sweep.parameters.optimizer.lr=[0.05, 0.1, 0.2]")
+    assert wider.exit_code == 0, wider.output
+    assert "6 of 6 trials finished" in wider.stdout
+    assert "4 of them from an earlier run" in wider.stdout
+    assert len(summary_rows(folder)) == 6
+    fresh = invoke(cli, "sweep", small_config, "--out", out, "-j", "1", "--no-resume")
+    assert fresh.exit_code == 0 and "earlier run" not in fresh.stdout
+    assert len(summary_rows(folder)) == 4
+
+
+def test_dry_run_prints_the_trials_and_trains_nothing(cli, small_config: Path,
+                                                      tmp_path: Path) -> None:
+    result = invoke(cli, "sweep", small_config, "--out", tmp_path / "out", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "4 trials" in result.stdout and "relu" in result.stdout and "0.05" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_failing_trial_is_recorded_and_the_rest_finish(cli, small_config: Path,
+                                                         tmp_path: Path, monkeypatch) -> None:
+    import nnrun.trial
+
+    real = nnrun.trial.build_trainer
+
+    def broken(config, dataset, net):
+        if config["model"]["activation"] == "relu" and config["optimizer"]["lr"] == 0.1:
+            raise RuntimeError("simulated bug in one trial")
+        return real(config, dataset, net)
+
+    monkeypatch.setattr(nnrun.trial, "build_trainer", broken)
+    result = invoke(cli, "sweep", small_config, "--out", tmp_path / "out", "-j", "1")
+    assert result.exit_code == 1
+    assert "1 trial(s) failed" in result.stderr
+    rows = summary_rows(tmp_path / "out" / "small")
+    assert sorted(r["status"] for r in rows.values()) == ["failed", "ok", "ok", "ok"]
+    failed = next(t for t, r in rows.items() if r["status"] == "failed")
+    record = json.loads((tmp_path / "out" / "small" / "trials" / failed / "result.json")
+                        .read_text())
+    assert "simulated bug in one trial" in record["error"]
+    assert "Traceback" in record["traceback"]
+    monkeypatch.setattr(nnrun.trial, "build_trainer", real)
+    rerun = invoke(cli, "sweep", small_config, "--out", tmp_path / "out", "-j", "1")
+    assert rerun.exit_code == 0 and "3 of them from an earlier run" in rerun.stdout
+
+
+def test_fail_fast_stops_at_the_first_failure(small_config: Path, tmp_path: Path,
+                                              monkeypatch) -> None:
+    import nnrun.trial
+    from nnrun.config import load_config
+
+    def always_broken(config, dataset, net):
+        raise RuntimeError("broken")
+
+    monkeypatch.setattr(nnrun.trial, "build_trainer", always_broken)
+    outcome = run_sweep(load_config(small_config), out=tmp_path, jobs=1, fail_fast=True,
+                        live=False, log=lambda message: None)
+    assert outcome.stopped_on_failure and sum(outcome.counts.values()) == 1
+
+
+def test_a_diverging_trial_is_recorded_as_diverged(cli, small_config: Path,
+                                                   tmp_path: Path) -> None:
+    result = invoke(cli, "sweep", small_config, "--out", tmp_path / "out", "-j", "1",
+                    "--set", "loss=mse", "--set", "model.output=identity",
+                    "--set", "sweep.parameters.optimizer.lr=[0.05, 1.0e+12]")
+    assert result.exit_code == 0, result.output
+    statuses = sorted(r["status"] for r in summary_rows(tmp_path / "out" / "small").values())
+    assert statuses == ["diverged", "diverged", "ok", "ok"]
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _descendants(pid: int) -> list[int]:
+    out = []
+    for child in _children(pid):
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
+def _write_long_config(tmp_path: Path, epochs: int = 40) -> Path:
+    path = tmp_path / "long.yaml"
+    text = (ROOT / "tests" / "conftest.py").read_text()
+    small = text.split('SMALL = """\\\n', 1)[1].split('"""', 1)[0]
+    path.write_text(small.replace("epochs: 5", f"epochs: {epochs}")
+                    .replace("n_samples: 200", "n_samples: 2000")
+                    .replace("optimizer.lr: [0.05, 0.1]", "optimizer.lr: [0.05, 0.1, 0.2, 0.3]"))
+    return path
+
+
+@pytest.mark.slow
+def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
+    config = _write_long_config(tmp_path)
+    process = nnrun_process("sweep", config, "--out", tmp_path / "out", "--jobs", "2")
+    try:
+        workers: list[int] = []
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(workers) < 2:
+            time.sleep(0.2)
+            workers = [p for p in _descendants(process.pid)
+                       if "loky" in Path(f"/proc/{p}/cmdline").read_text(errors="replace")]
+        assert workers, "no loky worker appeared"
+        time.sleep(0.5)
+        os.kill(workers[0], signal.SIGKILL)
+        stdout, stderr = process.communicate(timeout=240)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 0, stderr
+    rows = summary_rows(tmp_path / "out" / "small")
+    assert len(rows) == 8 and {r["status"] for r in rows.values()} == {"ok"}
+
+
+@pytest.mark.slow
+def test_a_sweep_killed_halfway_resumes_to_the_same_results(tmp_path: Path) -> None:
+    config = _write_long_config(tmp_path, epochs=20)
+    out = tmp_path / "killed"
+    process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if len(list(out.glob("small/trials/*/result.json"))) >= 3:
+                break
+            time.sleep(0.05)
+        for pid in [process.pid, *_descendants(process.pid)]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    finished_before = len(list(out.glob("small/trials/*/result.json")))
+    assert 3 <= finished_before < 8
+    again = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
+    stdout, stderr = again.communicate(timeout=240)
+    assert again.returncode == 0, stderr
+    assert f"{finished_before} of them from an earlier run" in stdout
+    straight = nnrun_process("sweep", config, "--out", tmp_path / "straight", "--jobs", "2")
+    straight.communicate(timeout=240)
+    assert metric_table(out / "small") == metric_table(tmp_path / "straight" / "small")
+    assert len(list(out.glob("small/trials/*/result.json"))) == 8
+
+
+@pytest.mark.slow
+def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path: Path) -> None:
+    config = _write_long_config(tmp_path)
+    out = tmp_path / "out"
+    first = nnrun_process("sweep", config, "--out", out, "--jobs", "1")
+    try:
+        deadline = time.monotonic() + 60
+        while not (out / "small" / LOCK_NAME).exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        second = nnrun_process("sweep", config, "--out", out, "--jobs", "1")
+        _, stderr = second.communicate(timeout=60)
+        assert second.returncode == 2
+        assert f"in use by another nnrun sweep (pid {first.pid}" in stderr
+        assert "Traceback" not in stderr
+    finally:
+        first.kill()
+        first.wait()
