@@ -144,7 +144,7 @@ class OptimizerSection(_Section):
     betas: Annotated[list[Fraction], Field(min_length=2, max_length=2)] = Field(
         default_factory=lambda: [0.9, 0.999]
     )
-    eps: Positive = 1.0e-8
+    eps: Positive | None = None  # null: the optimizer's torch default (adagrad 1e-10, else 1e-8)
     alpha: Fraction = 0.99
     schedule: Literal["constant", "step", "exponential", "cosine"] = "constant"
     step_size: PositiveInt | None = None

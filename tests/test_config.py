@@ -60,7 +60,7 @@ def test_minimal_file_gets_every_default_and_name_from_file_stem():
     assert raw["loss"] == "cross_entropy"
     assert raw["optimizer"] == {
         "name": "sgd", "lr": 0.1, "weight_decay": 0.0, "momentum": None, "betas": [0.9, 0.999],
-        "eps": 1e-8, "alpha": 0.99, "schedule": "constant", "step_size": None, "gamma": None,
+        "eps": None, "alpha": 0.99, "schedule": "constant", "step_size": None, "gamma": None,
         "min_lr": 0.0,
     }
     assert raw["train"] == {"batch_size": 32, "epochs": 100, "dtype": "float32",
