@@ -79,17 +79,18 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
     ``interrupted``); a re-run resumes.
     """
     from nnrun.progress import SweepProgress
-    from nnrun.sweep import expand, resolve_metric
+    from nnrun.sweep import expand, make_trial, resolve_metric
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     jobs = jobs or default_jobs()
     if jobs < 1:
         raise NnrunError(f"--jobs must be at least 1, not {jobs}")
     trials = expand(spec)
-    if not trials:
+    if not trials and spec.method != "bayes":
         raise NnrunError(f"{spec.path}: the sweep has no trials")
     base_dir = str(Path(spec.path).resolve().parent)
-    dataset = inspect_data(trials, base_dir)
+    # bayes proposes its trials while it runs: the base config shows the data set
+    dataset = inspect_data(trials or [make_trial(spec, {})], base_dir)
     metric, goal = resolve_metric(spec, dataset.task)
 
     store = ResultsStore(Path(out) / spec.name)
@@ -97,31 +98,55 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
         if not resume:
             store.clear()
         records: dict[str, dict[str, Any]] = {}
-        for trial in trials:
-            record = store.read_result(trial.id)
-            if record is not None and record.get("status") in FINISHED:
-                records[trial.id] = record
+        search = spec.method in ("halving", "bayes") and source_factory is None
+        if search:
+            # Halving and bayes decide what runs next from every result so far, also those of
+            # a killed earlier run (rungs reached, checkpoints): see nnrun.search.
+            from nnrun.search import make_source
+
+            on_disk = store.read_results()
+            source: TaskSource = make_source(
+                spec, trials, dict(on_disk), jobs=jobs, metric=metric, goal=goal,
+                base_dir=base_dir, read_checkpoint=store.read_checkpoint)
+            order: list[str] = source.order  # grows as bayes proposes trials
+            records.update((i, on_disk[i]) for i in order if i in on_disk)
+            n_trials = len(trials) or spec.samples * spec.repeats
+            n_tasks = source.total
+            if worker is run_task:
+                worker = source.worker
+        else:
+            order = [trial.id for trial in trials]
+            for trial in trials:
+                record = store.read_result(trial.id)
+                if record is not None and record.get("status") in FINISHED:
+                    records[trial.id] = record
+            n_trials = len(trials)
         meta = sweep_meta(spec, trials, metric, goal, dataset.task)
         previous = store.read_sweep()
         if previous and resume and previous.get("started_at"):
             meta["started_at"] = previous["started_at"]
         store.write_sweep(meta)
-        outcome = SweepOutcome(folder=store.folder, n_trials=len(trials), resumed=len(records))
-        if records:
+        outcome = SweepOutcome(folder=store.folder, n_trials=n_trials, resumed=len(records))
+        if records and search:
+            log(f"resuming {store.folder}: {len(records)} trials have results from an earlier "
+                f"run; {n_tasks} trainings to go")
+        elif records:
             log(f"resuming {store.folder}: {len(records)} of {len(trials)} trials already "
                 f"finished, running {len(trials) - len(records)}")
         by_id = {trial.id: trial for trial in trials}
-        tasks = [Task(trial.id, trial.config, trial.params, base_dir)
-                 for trial in trials if trial.id not in records]
-        source = source_factory(tasks) if source_factory else ListSource(tasks)
+        if not search:
+            tasks = [Task(trial.id, trial.config, trial.params, base_dir)
+                     for trial in trials if trial.id not in records]
+            source = source_factory(tasks) if source_factory else ListSource(tasks)
+            n_tasks = len(tasks)
         params = list(spec.parameters)
 
         def write_summary() -> None:
-            ordered = [records[trial.id] for trial in trials if trial.id in records]
+            ordered = [records[trial_id] for trial_id in order if trial_id in records]
             store.write_summary(ordered, params, dataset.task)
 
         last_summary = 0.0
-        progress = SweepProgress(len(tasks), metric, goal, skipped=len(records), live=live)
+        progress = SweepProgress(n_tasks, metric, goal, skipped=len(records), live=live)
         try:
             with progress:
                 results = iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
@@ -130,6 +155,8 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
                     for task, result in results:
                         trial = by_id.get(task.trial_id)
                         config = trial.config if trial is not None else task.config
+                        # what a search source records in result.json (rung reached, ...)
+                        result = {**task.extra.get("record", {}), **result}
                         record = store.write_trial(config, result)
                         records[task.trial_id] = record
                         source.tell(task, result)
@@ -150,8 +177,10 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
             outcome.interrupted = True
         finally:
             write_summary()
-            outcome.counts = Counter(records[t.id]["status"] for t in trials if t.id in records)
-            complete = all(t.id in records for t in trials)
+            outcome.counts = Counter(records[i]["status"] for i in order if i in records)
+            complete = (source.complete if search  # type: ignore[attr-defined]
+                        else all(t.id in records for t in trials))
+            meta["trials"] = list(order)
             if complete and not outcome.interrupted:
                 meta["finished_at"] = utc_now()
             store.write_sweep(meta)

@@ -7,6 +7,8 @@
   trials/<id>/config.yaml         the resolved trial config
   trials/<id>/metrics.csv         one row an epoch
   trials/<id>/weights.npz         final weights W1..WL, b1..bL
+  trials/<id>/checkpoint.npz      halving: the trainer's state where a rung stopped it (arrays,
+                                  plus the scalars as JSON text); gone once the trial finishes
   trials/<id>/result.json         status, final metrics, timings; written last, it marks the
                                   trial as done (a folder without it is an unfinished trial)
 ```
@@ -83,6 +85,47 @@ def _clean(value: Any) -> Any:
 
 def write_json(path: Path, data: Any) -> None:
     atomic_write_text(path, json.dumps(_clean(data), indent=2, default=_json_default) + "\n")
+
+
+CHECKPOINT_NAME = "checkpoint.npz"
+STATE_JSON = "__state_json__"
+
+
+def encode_state(state: Any) -> tuple[dict[str, np.ndarray], Any]:
+    """Split a nested state (dicts, lists, tuples, arrays, numbers) into named arrays and a
+    JSON-able skeleton that points at them, so a checkpoint needs no pickle. Numpy scalars are
+    kept as 0-d arrays and Python floats as JSON text (``repr`` round-trips): loading gives back
+    every number bit for bit."""
+    arrays: dict[str, np.ndarray] = {}
+
+    def walk(value: Any) -> Any:
+        if isinstance(value, np.ndarray | np.generic):
+            name = f"a{len(arrays)}"
+            arrays[name] = np.asarray(value)
+            return {"__array__": name, "scalar": isinstance(value, np.generic)}
+        if isinstance(value, dict):
+            return {"__dict__": [[key, walk(item)] for key, item in value.items()]}
+        if isinstance(value, tuple):
+            return {"__tuple__": [walk(item) for item in value]}
+        if isinstance(value, list):
+            return [walk(item) for item in value]
+        return value
+
+    return arrays, walk(state)
+
+
+def decode_state(skeleton: Any, arrays: dict[str, np.ndarray]) -> Any:
+    """The inverse of :func:`encode_state`."""
+    if isinstance(skeleton, list):
+        return [decode_state(item, arrays) for item in skeleton]
+    if isinstance(skeleton, dict):
+        if "__array__" in skeleton:
+            array = arrays[skeleton["__array__"]]
+            return array[()] if skeleton["scalar"] else array
+        if "__tuple__" in skeleton:
+            return tuple(decode_state(item, arrays) for item in skeleton["__tuple__"])
+        return {key: decode_state(item, arrays) for key, item in skeleton["__dict__"]}
+    return skeleton
 
 
 def format_value(value: Any) -> str:
@@ -239,11 +282,43 @@ class ResultsStore:
             buffer = io.BytesIO()
             np.savez(buffer, **arrays)
             atomic_write_bytes(folder / "weights.npz", buffer.getvalue())
+        if result.get("state") is not None:
+            self.write_checkpoint(trial_id, result["state"])
+        elif result.get("status") in ("ok", "diverged"):  # finished: nothing left to continue
+            with contextlib.suppress(FileNotFoundError):
+                (folder / CHECKPOINT_NAME).unlink()
         record = {key: value for key, value in result.items()
-                  if key not in ("history", "weights", "biases")}
+                  if key not in ("history", "weights", "biases", "state")}
         record.setdefault("finished_at", utc_now())
         write_json(folder / "result.json", record)
         return _clean(record)
+
+    def write_checkpoint(self, trial_id: str, state: dict[str, Any]) -> None:
+        """A trainer's ``state_dict()`` as trials/<id>/checkpoint.npz (no pickle)."""
+        arrays, scalars = encode_state(state)
+        buffer = io.BytesIO()
+        np.savez(buffer, **arrays, **{STATE_JSON: np.array(json.dumps(scalars))})
+        atomic_write_bytes(self.trial_dir(trial_id) / CHECKPOINT_NAME, buffer.getvalue())
+
+    def read_checkpoint(self, trial_id: str) -> dict[str, Any] | None:
+        """The state :meth:`write_checkpoint` saved, or None if there is none or it is unreadable
+        (the trial is then trained again from the start, which gives the same numbers)."""
+        try:
+            with np.load(self.trial_dir(trial_id) / CHECKPOINT_NAME,
+                         allow_pickle=False) as saved:
+                arrays = {name: saved[name] for name in saved.files}
+            return decode_state(json.loads(str(arrays.pop(STATE_JSON))), arrays)
+        except (OSError, ValueError, KeyError):
+            return None
+
+    def read_results(self) -> dict[str, dict[str, Any]]:
+        """Every trial's result.json in the folder, by trial id (any status)."""
+        records = {}
+        for path in sorted(self.trials_dir.glob("*/result.json")):
+            record = self.read_result(path.parent.name)
+            if record is not None:
+                records[path.parent.name] = record
+        return records
 
     def write_summary(self, records: Sequence[dict[str, Any]], parameters: Sequence[str],
                       task: str) -> None:

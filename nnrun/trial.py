@@ -55,6 +55,13 @@ def get_dataset(data_spec: dict[str, Any], base_dir: str | Path | None = None,
     return dataset
 
 
+def cache_dataset(data_spec: dict[str, Any], base_dir: str | Path | None, dataset) -> None:
+    """Give this process's cache a float64 data set loaded elsewhere, as :func:`get_dataset`
+    would have built it: a dask worker gets file data sets from the driver (no shared disk)."""
+    key = json.dumps([data_spec, str(base_dir), "float64"], sort_keys=True, default=str)
+    _DATASETS.setdefault(key, dataset)
+
+
 def _cast_dataset(dataset, dtype: str):
     import dataclasses
 
@@ -133,12 +140,20 @@ def final_metrics(net, dataset) -> dict[str, float | None]:
 
 
 def train_trial(trial_id: str, config: dict[str, Any], params: dict[str, Any] | None = None,
-                base_dir: str | None = None) -> dict[str, Any]:
+                base_dir: str | None = None, *, until_epoch: int | None = None,
+                state: dict[str, Any] | None = None, keep_state: bool = False
+                ) -> dict[str, Any]:
     """Train one trial and return its result; never raises for a trial's own failure.
 
     The result holds ``status`` (ok | diverged | failed), ``history`` (one dict per epoch),
     ``final`` metrics, ``weights``/``biases`` (lists of arrays), timings and, for a failed
     trial, the error text and traceback.
+
+    Successive halving trains a trial in pieces: ``state`` (a ``Trainer.state_dict()``) carries
+    on from where an earlier piece stopped, ``until_epoch`` stops before ``train.epochs`` (status
+    ``stopped``), and ``keep_state`` returns the trainer's state as ``result["state"]`` when it
+    can go on. The learning-rate schedule always spans ``train.epochs``, so the pieces end
+    bit-identical to training straight through.
     """
     started = time.perf_counter()
     _limit_blas_threads()
@@ -148,11 +163,15 @@ def train_trial(trial_id: str, config: dict[str, Any], params: dict[str, Any] | 
         dataset = get_dataset(config["data"], base_dir, config["train"]["dtype"])
         net = build_network(config, dataset)
         trainer = build_trainer(config, dataset, net)
+        if state is not None:
+            trainer.load_state_dict(state)
         train_started = time.perf_counter()
-        status = trainer.run()
+        status = trainer.run(until_epoch=until_epoch)
         train_s = time.perf_counter() - train_started
+        if keep_state and status == "running":
+            result["state"] = trainer.state_dict()
         result.update(
-            status="ok" if status != "diverged" else "diverged",
+            status={"running": "stopped"}.get(status, status),
             task=dataset.task,
             sizes=list(net.sizes),
             history=[{k: _finite_or_none(v) if k != "epoch" else int(v) for k, v in row.items()}
@@ -170,4 +189,15 @@ def train_trial(trial_id: str, config: dict[str, Any], params: dict[str, Any] | 
         result.update(status="failed", error=message, traceback=traceback.format_exc(),
                       history=[], final={}, best_epoch=None, epochs_run=0, train_s=0.0)
     result["wall_s"] = time.perf_counter() - started
+    return result
+
+
+def continue_trial(task: Any) -> dict[str, Any]:
+    """The worker of halving and bayes sweeps: train ``task`` (a :class:`nnrun.runner.Task`) up
+    to ``task.extra["until_epoch"]``, from ``task.extra["checkpoint"]`` if there is one."""
+    extra = task.extra
+    result = train_trial(task.trial_id, task.config, task.params, task.base_dir,
+                         until_epoch=extra.get("until_epoch"), state=extra.get("checkpoint"),
+                         keep_state=bool(extra.get("keep_state")))
+    result["wall_s"] += float(extra.get("wall_s_before") or 0.0)
     return result
