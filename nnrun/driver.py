@@ -61,10 +61,11 @@ def inspect_data(trials: list, base_dir: str | None) -> Any:
 
 
 def sweep_meta(spec: Any, trials: list, metric: str, goal: str, task: str) -> dict[str, Any]:
-    return {"name": spec.name, "nnrun_version": __version__, "config_path": str(spec.path),
-            "config": spec.raw, "method": spec.method, "parameters": list(spec.parameters),
-            "metric": metric, "goal": goal, "task": task, "started_at": utc_now(),
-            "finished_at": None, "trials": [trial.id for trial in trials]}
+    return {"name": spec.name, "nnrun_version": __version__,
+            "config_path": str(Path(spec.path).resolve()), "config": spec.raw,
+            "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
+            "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
+            "trials": [trial.id for trial in trials]}
 
 
 def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "loky",

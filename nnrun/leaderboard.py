@@ -71,6 +71,10 @@ def leaderboard(folder: Path, top: int | None = None):
         row["n"] = len(group)
         row["failed"] = int((group["status"] == "failed").sum())
         row["diverged"] = int((group["status"] == "diverged").sum())
+        row["stopped"] = int((group["status"] == "stopped").sum())
+        if "epochs_run" in group.columns:
+            epochs = pd.to_numeric(group["epochs_run"], errors="coerce").dropna()
+            row["epochs_run"] = int(epochs.max()) if len(epochs) else 0
         for name in metrics:
             values = pd.to_numeric(good[name], errors="coerce").dropna()
             row[name] = float(values.mean()) if len(values) else math.nan
@@ -95,7 +99,9 @@ def display_columns(table, meta: dict[str, Any]) -> list[str]:
     if metric in metrics:
         metrics.remove(metric)
         metrics.insert(0, metric)
-    return [*params, *metrics, "n"]
+    # Successive halving cuts trials at different epochs: say how far each configuration got.
+    epochs = ["epochs_run"] if "stopped" in table.columns and table["stopped"].any() else []
+    return [*params, *metrics, *epochs, "n"]
 
 
 def format_cell(table, row: Any, column: str) -> str:
@@ -114,6 +120,8 @@ def format_cell(table, row: Any, column: str) -> str:
             extra.append(f"{row['failed']} failed")
         if row.get("diverged"):
             extra.append(f"{row['diverged']} diverged")
+        if row.get("stopped"):
+            extra.append(f"{row['stopped']} stopped")
         return f"{value}" + (f" ({', '.join(extra)})" if extra else "")
     return str(value)
 
@@ -122,7 +130,8 @@ def to_markdown(table, meta: dict[str, Any]) -> str:
     """The leaderboard as a GitHub-flavoured markdown table."""
     columns = display_columns(table, meta)
     lines = ["| rank | " + " | ".join(columns) + " |",
-             "|---:|" + "|".join("---:" if c in METRICS or c == "n" else "---" for c in columns)
+             "|---:|" + "|".join("---:" if c in (*METRICS, "n", "epochs_run") else "---"
+                                 for c in columns)
              + "|"]
     for rank, (_, row) in enumerate(table.iterrows(), start=1):
         cells = [format_cell(table, row, c).replace("|", "\\|") for c in columns]

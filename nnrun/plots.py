@@ -595,7 +595,7 @@ def plot_parameter_effects(sweep: SweepResults, out: Path,
             _dots(ax, shown, values, no_score)
             levels = sorted(set(x[np.isfinite(x)]))
             if few:
-                means = [np.median(values[(x == v) & ~no_score]) if ((x == v) & ~no_score).any()
+                means = [np.mean(values[(x == v) & ~no_score]) if ((x == v) & ~no_score).any()
                          else np.nan for v in levels]
                 ax.plot(levels, means, "-D", color="#000000", markersize=4.5, linewidth=1.3,
                         zorder=4)
@@ -617,7 +617,7 @@ def plot_parameter_effects(sweep: SweepResults, out: Path,
             x = np.array([position.get(v, np.nan) for v in column], dtype=float)
             shown = x + rng.uniform(-0.18, 0.18, len(x))
             _dots(ax, shown, values, no_score)
-            means = [np.median(values[(x == i) & ~no_score]) if ((x == i) & ~no_score).any()
+            means = [np.mean(values[(x == i) & ~no_score]) if ((x == i) & ~no_score).any()
                      else np.nan for i in range(len(levels))]
             ax.plot(range(len(levels)), means, "D", color="#000000", markersize=6, zorder=4)
             names = [format_value(v) for v in levels]
@@ -640,7 +640,7 @@ def plot_parameter_effects(sweep: SweepResults, out: Path,
     handles = [Line2D([], [], linestyle="", marker="o", color=OKABE_ITO[0], alpha=0.55,
                       label="one trial"),
                Line2D([], [], linestyle="", marker="D", color="#000000",
-                      label="median of the trials with that value")]
+                      label="mean of the trials with that value")]
     if no_score.any():
         handles.append(Line2D([], [], linestyle="", marker="x", color=OKABE_ITO[3],
                               label=f"no {sweep.metric} (diverged or failed)"))
@@ -650,7 +650,7 @@ def plot_parameter_effects(sweep: SweepResults, out: Path,
                  f"({sweep.goal_words()})")
     path = _save(fig, out, "parameter_effects.png")
     caption = (f"{sweep.metric} of each trial (dots) against each swept parameter, with the "
-               f"median of the trials that share a value (black diamonds)"
+               f"mean of the trials that share a value (black diamonds)"
                + (f"; crosses on the bottom edge mark {int(no_score.sum())} trials without a "
                   f"{sweep.metric}." if no_score.any() else "."))
     return Picture(path, "Hyperparameter effects", caption)

@@ -79,7 +79,8 @@ class SweepProgress:
         if status == "failed":
             self.failed += 1
         value = (record.get("final") or {}).get(self.metric)
-        if status == "ok" and value is not None and math.isfinite(value) and self._improves(value):
+        counts = status in ("ok", "stopped") and value is not None and math.isfinite(value)
+        if counts and self._improves(value):
             self.best = value
         if self._progress is not None:
             self._progress.update(self._task_id, completed=self.done, failed=self.failed,
