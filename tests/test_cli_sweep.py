@@ -165,7 +165,7 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def _write_long_config(tmp_path: Path, epochs: int = 40) -> Path:
+def _write_long_config(tmp_path: Path, epochs: int = 150) -> Path:
     path = tmp_path / "long.yaml"
     text = (ROOT / "tests" / "conftest.py").read_text()
     small = text.split('SMALL = """\\\n', 1)[1].split('"""', 1)[0]
@@ -200,7 +200,7 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
 
 @pytest.mark.slow
 def test_a_sweep_killed_halfway_resumes_to_the_same_results(tmp_path: Path) -> None:
-    config = _write_long_config(tmp_path, epochs=20)
+    config = _write_long_config(tmp_path)
     out = tmp_path / "killed"
     process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
     try:
@@ -245,3 +245,31 @@ def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     finally:
         first.kill()
         first.wait()
+
+
+@pytest.mark.slow
+def test_ctrl_c_stops_cleanly_with_finished_trials_on_disk(tmp_path: Path) -> None:
+    config = _write_long_config(tmp_path)
+    out = tmp_path / "out"
+    process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            if len(list(out.glob("small/trials/*/result.json"))) >= 2:
+                break
+            time.sleep(0.05)
+        process.send_signal(signal.SIGINT)
+        _, stderr = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, stderr
+    assert "interrupted" in stderr and "Traceback" not in stderr
+    finished = {p.parent.name for p in out.glob("small/trials/*/result.json")}
+    assert 2 <= len(finished) < 8
+    assert set(summary_rows(out / "small")) == finished
+    assert not (out / "small" / LOCK_NAME).exists()
+    again = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
+    stdout, stderr = again.communicate(timeout=240)
+    assert again.returncode == 0, stderr
+    assert f"{len(finished)} of them from an earlier run" in stdout
