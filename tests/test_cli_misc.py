@@ -6,7 +6,6 @@ import csv
 import io
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -53,10 +52,7 @@ def test_help_starts_fast_without_heavy_imports() -> None:
             "'dask', 'sklearn', 'optuna') if m in sys.modules]; print(heavy)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True)
-    assert out.stdout.strip() == "[]"
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "nnrun", "--help"], capture_output=True, check=True)
-    assert time.perf_counter() - started < 5  # a gross regression guard; the figure is benchmarked
+    assert out.stdout.strip() == "[]"  # the wall time itself is benchmarks/sweep_scaling.py's
 
 
 def test_show_ranks_configurations_with_mean_and_std_over_repeats(cli, swept: Path) -> None:
