@@ -91,11 +91,13 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
         client, cluster = _connect(scheduler, jobs, log)
         address = scheduler or cluster.scheduler_address
         datasets: dict[str, Any] = {}  # data-spec key -> future of the broadcast data set
-        completed = as_completed(loop=client.loop)
+        # with_results: the client's IO thread fetches each result as its trial ends, while
+        # this thread writes the one before
+        completed = as_completed(loop=client.loop, with_results=True, raise_errors=False)
 
         def slots() -> int:
             if cluster is not None:
-                return jobs + int(__import__("os").environ.get("XTRA", "0"))
+                return jobs
             return max(1, sum(client.nthreads().values()))
 
         def fill() -> None:
@@ -103,15 +105,18 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
                 return
             while len(in_flight) < limit and (task := source.pop()) is not None:
                 dataset = _scattered_dataset(client, task, datasets, log)
-                future = client.submit(nnrun_trial, worker, task, dataset, pure=False)
+                # retries: an error outside the trial's own code (train_trial records those
+                # itself), e.g. a worker that cannot unpickle it, is tried once more
+                future = client.submit(nnrun_trial, worker, task, dataset, pure=False,
+                                       retries=1)
                 in_flight[future] = task
                 completed.add(future)
 
         fill()
         while in_flight:
-            future = next(completed)
+            future, value = next(completed)
             task = in_flight.pop(future)
-            result = _result_of(future, task, address)
+            result = value if future.status == "finished" else _error_of(future, task, address)
             del future  # lets the scheduler forget the result held on the worker
             yield task, result
             fill()
@@ -201,14 +206,15 @@ def _scattered_dataset(client: Any, task: Task, datasets: dict[str, Any], log: L
     return datasets[key]
 
 
-def _result_of(future: Any, task: Task, address: str) -> dict[str, Any]:
-    """The trial's result, or a failed result when its workers died or it could not run."""
+def _error_of(future: Any, task: Task, address: str) -> dict[str, Any]:
+    """The failed result of a trial that did not finish: its workers died or it could not run."""
     from concurrent.futures import CancelledError
 
     from distributed import KilledWorker
 
     try:
-        return future.result()
+        future.result()  # raises the trial's error (held by the future: no round trip)
+        raise AssertionError(f"dask future of trial {task.trial_id} finished without a result")
     except KilledWorker:
         return failed_result(task, WORKER_DIED)
     except CancelledError:
@@ -217,4 +223,7 @@ def _result_of(future: Any, task: Task, address: str) -> dict[str, Any]:
                          f"finished trials are saved, run the same command again to resume"
                          ) from None
     except Exception as error:  # the trial could not be sent, run or returned
-        return failed_result(task, f"{type(error).__name__}: {error}", traceback.format_exc())
+        message = f"{type(error).__name__}: {error}"
+        if isinstance(error, ModuleNotFoundError):
+            message += " (install nnrun[dask], with the driver's versions, on every worker)"
+        return failed_result(task, message, traceback.format_exc())
