@@ -165,6 +165,15 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
+def wait_for_results(out: Path, count: int, timeout: float = 120) -> None:
+    """Poll until ``count`` trials of the sweep in ``out`` have written their result.json."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if len(list(out.glob("small/trials/*/result.json"))) >= count:
+            return
+        time.sleep(0.05)
+
+
 def _write_long_config(tmp_path: Path, epochs: int = 150) -> Path:
     path = tmp_path / "long.yaml"
     text = (ROOT / "tests" / "conftest.py").read_text()
@@ -204,11 +213,7 @@ def test_a_sweep_killed_halfway_resumes_to_the_same_results(tmp_path: Path) -> N
     out = tmp_path / "killed"
     process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if len(list(out.glob("small/trials/*/result.json"))) >= 3:
-                break
-            time.sleep(0.05)
+        wait_for_results(out, 3)
         for pid in [process.pid, *_descendants(process.pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -253,11 +258,7 @@ def test_ctrl_c_stops_cleanly_with_finished_trials_on_disk(tmp_path: Path) -> No
     out = tmp_path / "out"
     process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            if len(list(out.glob("small/trials/*/result.json"))) >= 2:
-                break
-            time.sleep(0.05)
+        wait_for_results(out, 2)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     finally:
