@@ -16,6 +16,7 @@ the fused delta a - y (see ``losses.py``), so its ``df`` is ``None``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import NamedTuple
 
@@ -87,17 +88,40 @@ def row_max(z: np.ndarray) -> np.ndarray:
 
     Gathered at the argmax: numpy's max along short rows is several times slower.
     """
-    return z[np.arange(z.shape[0]), z.argmax(axis=1)][:, None]
+    return z[row_indices(z.shape[0]), z.argmax(axis=1)][:, None]
 
 
-def softmax(z: np.ndarray, out: np.ndarray) -> np.ndarray:
+@functools.lru_cache(maxsize=16)
+def row_indices(n: int) -> np.ndarray:
+    """0, 1, ..., n - 1 (read only), kept for the last few batch sizes."""
+    indices = np.arange(n)
+    indices.flags.writeable = False
+    return indices
+
+
+@functools.lru_cache(maxsize=16)
+def ones(k: int, dtype: np.dtype) -> np.ndarray:
+    """A vector of k ones: ``x @ ones(k)`` sums the rows of x as one BLAS product (read only)."""
+    vector = np.ones(k, dtype)
+    vector.flags.writeable = False
+    return vector
+
+
+def softmax(z: np.ndarray, out: np.ndarray, log_sum_exp: np.ndarray | None = None) -> np.ndarray:
     """softmax(z)_j = e^{z_j} / sum_k e^{z_k} per row.
 
-    z is shifted by its row maximum first, so exp never overflows.
+    z is shifted by its row maximum first, so exp never overflows. If
+    ``log_sum_exp`` (n,) is given, the row's lse = log sum_k e^{z_k} is left in it
+    as a by-product, for the cross-entropy cost (losses.py).
     """
-    np.subtract(z, row_max(z), out=out)
+    z_max = row_max(z)
+    np.subtract(z, z_max, out=out)
     np.exp(out, out=out)
-    sum_exp = out @ np.ones(out.shape[1], out.dtype)
+    sum_exp = out @ ones(out.shape[1], out.dtype)
+    if log_sum_exp is not None:
+        # lse = max + log sum_k e^{z_k - max}
+        np.log(sum_exp, out=log_sum_exp)
+        np.add(log_sum_exp, z_max[:, 0], out=log_sum_exp)
     np.multiply(out, np.reciprocal(sum_exp, out=sum_exp)[:, None], out=out)
     return out
 

@@ -5,7 +5,8 @@ Costs are averaged over the n samples of the batch, with no factor 1/2:
 - ``mse``: C = (1/n) sum_i ||a^L_i - y_i||^2, so dC/da^L = (2/n) (a^L - y) and
   delta^L = dC/dz^L = (2/n) (a^L - y) * f'(z^L);
 - ``cross_entropy`` with softmax output: C = -(1/n) sum_i sum_j y_ij log a_ij,
-  computed as log-softmax = z - logsumexp(z) so that it never takes log(0);
+  computed as log-softmax = z - logsumexp(z) so that it never takes log(0)
+  (the row's logsumexp is the one the forward pass's softmax left behind);
 - ``cross_entropy`` with sigmoid output (binary cross-entropy, one unit, or
   several independent ones): C = -(1/n) sum_ij [y log a + (1 - y) log(1 - a)],
   computed from the logits as softplus(z) - y z.
@@ -26,17 +27,21 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nnrun.core.activations import Activation, row_max
+from nnrun.core.activations import Activation
 
 
 class Loss(NamedTuple):
-    """A cost C(z^L, a^L, y) -> float and its error at the output, delta^L = dC/dz^L."""
+    """A cost C(z^L, a^L, y, lse) -> float and its error at the output, delta^L = dC/dz^L.
 
-    cost: Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+    ``lse`` is the row-wise log-sum-exp of z^L that a softmax output computed on the
+    way (``activations.softmax``); only the softmax cross-entropy reads it.
+    """
+
+    cost: Callable[[np.ndarray, np.ndarray, np.ndarray, np.ndarray | None], float]
     delta: Callable[[np.ndarray, np.ndarray, np.ndarray, Activation, np.ndarray], np.ndarray]
 
 
-def mse(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
+def mse(z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.ndarray | None) -> float:
     """C = (1/n) sum_i ||a_i - y_i||^2."""
     diff = a - y
     return float(np.vdot(diff, diff)) / a.shape[0]
@@ -52,22 +57,19 @@ def mse_delta(
     return out
 
 
-def softmax_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
+def softmax_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.ndarray) -> float:
     """C = -(1/n) sum_ij y_ij log softmax(z)_ij, with log softmax(z)_ij = z_ij - lse_i.
 
-    lse_i = log sum_k e^{z_ik} = max_i + log sum_k e^{z_ik - max_i} never overflows,
-    and no probability is ever passed to log.
+    lse_i = log sum_k e^{z_ik} = max_i + log sum_k e^{z_ik - max_i} never overflows
+    (softmax computed it), and no probability is ever passed to log.
     """
-    z_max = row_max(z)
-    shifted = np.subtract(z, z_max)
-    np.exp(shifted, out=shifted)
-    log_sum_exp = np.log(shifted @ np.ones(z.shape[1], z.dtype))
-    np.add(log_sum_exp, z_max[:, 0], out=log_sum_exp)
     # sum_ij y_ij (lse_i - z_ij) = sum_j (lse^T y)_j - <y, z>
-    return (float((log_sum_exp @ y).sum()) - float(np.vdot(y, z))) / z.shape[0]
+    return (float((lse @ y).sum()) - float(np.vdot(y, z))) / z.shape[0]
 
 
-def binary_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray) -> float:
+def binary_cross_entropy(
+    z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.ndarray | None
+) -> float:
     """C = (1/n) sum_ij softplus(z) - y z, which equals -(1/n) sum y log a + (1-y) log(1-a).
 
     softplus(z) = max(z, 0) + log(1 + e^-|z|) never overflows.

@@ -30,7 +30,12 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from nnrun.core.activations import ACTIVATIONS, HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+from nnrun.core.activations import (
+    ACTIVATIONS,
+    HIDDEN_ACTIVATIONS,
+    OUTPUT_ACTIVATIONS,
+    softmax,
+)
 from nnrun.core.losses import LOSSES
 from nnrun.core.optimizers import Optimizer
 
@@ -78,6 +83,7 @@ class _Workspace:
         self.deltas = [None] + [np.empty((n_samples, m), dtype) for m in sizes[1:]]
         self.derivatives = [None] + [np.empty((n_samples, m), dtype) for m in sizes[1:]]
         self.ones = np.ones(n_samples, dtype)  # sum over rows as a BLAS product: ones^T delta
+        self.log_sum_exp = np.empty(n_samples, dtype)  # a softmax output's lse, for the cost
 
 
 def _choose(value: str, allowed: Sequence[str], what: str) -> str:
@@ -201,29 +207,39 @@ class Network:
         workspace = self._workspace(X.shape[0])
         zs, activations = workspace.zs, workspace.activations
         activations[0] = X
-        for l in range(1, self.n_layers + 1):
+        L, f = self.n_layers, self._hidden.f
+        for l in range(1, L + 1):
+            # z^l = a^{l-1} W[l]^T + b[l]
             np.matmul(activations[l - 1], self.weights[l - 1].T, out=zs[l])
             np.add(zs[l], self.biases[l - 1], out=zs[l])
-            f = self._output.f if l == self.n_layers else self._hidden.f
-            f(zs[l], activations[l])
+            if l < L:
+                f(zs[l], activations[l])  # a^l = f(z^l)
+        # a^L = f_out(z^L); softmax also leaves lse = log sum_k e^{z_k} for the cost
+        if self.output == "softmax":
+            softmax(zs[L], activations[L], workspace.log_sum_exp)
+        else:
+            self._output.f(zs[L], activations[L])
         return workspace
+
+    def _cost(self, workspace: _Workspace, Y: np.ndarray) -> float:
+        L = self.n_layers
+        return self._loss.cost(workspace.zs[L], workspace.activations[L], Y, workspace.log_sum_exp)
 
     def _backprop(self, X: np.ndarray, Y: np.ndarray) -> float:
         """Cost of the batch; its gradient is left in ``gradient`` (views dW, db)."""
-        L = self.n_layers
+        L, df = self.n_layers, self._hidden.df
         workspace = self._forward(X)
         zs, activations, deltas = workspace.zs, workspace.activations, workspace.deltas
-        cost = self._loss.cost(zs[L], activations[L], Y)
+        cost = self._cost(workspace, Y)
         delta = self._loss.delta(zs[L], activations[L], Y, self._output, deltas[L])
         for l in range(L, 0, -1):
+            # dC/dW[l] = delta^l^T a^{l-1},  dC/db[l] = delta^l^T 1 (the sum over the rows)
             np.matmul(delta.T, activations[l - 1], out=self._grad_weights[l - 1])
             np.matmul(workspace.ones, delta, out=self._grad_biases[l - 1])
-            if l > 1:
+            if l > 1:  # delta^0 = dC/da^0 is never needed
                 # delta^{l-1} = (delta^l W[l]) * f'(z^{l-1})
                 np.matmul(delta, self.weights[l - 1], out=deltas[l - 1])
-                derivative = self._hidden.df(
-                    zs[l - 1], activations[l - 1], workspace.derivatives[l - 1]
-                )
+                derivative = df(zs[l - 1], activations[l - 1], workspace.derivatives[l - 1])
                 delta = np.multiply(deltas[l - 1], derivative, out=deltas[l - 1])
         return cost
 
@@ -239,9 +255,7 @@ class Network:
         """The cost C averaged over the rows of X."""
         self._sync()
         X, Y = self._check(X, Y)
-        L = self.n_layers
-        workspace = self._forward(X)
-        return self._loss.cost(workspace.zs[L], workspace.activations[L], Y)
+        return self._cost(self._forward(X), Y)
 
     def gradients(
         self, X: np.ndarray, Y: np.ndarray
@@ -262,7 +276,7 @@ class Network:
         workspace = self._forward(X)
         A = workspace.activations[L]
         accuracy = correct_count(A, Y) / X.shape[0] if self.task == "classification" else None
-        return {"loss": self._loss.cost(workspace.zs[L], A, Y), "accuracy": accuracy}
+        return {"loss": self._cost(workspace, Y), "accuracy": accuracy}
 
     def train_batch(self, X: np.ndarray, Y: np.ndarray, opt: Optimizer) -> float:
         """One forward pass, backward pass and update of all weights and biases by ``opt``.

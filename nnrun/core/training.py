@@ -100,6 +100,7 @@ class Trainer:
         self.wall_s = 0.0
         self._X_shuffled = np.empty_like(self.X_train)
         self._Y_shuffled = np.empty_like(self.Y_train)
+        self._predicted = np.empty(len(self.X_train), np.intp)  # class predictions of an epoch
 
     @property
     def best_epoch(self) -> int:
@@ -145,14 +146,15 @@ class Trainer:
             opt.lr = self.schedule(self.epoch)
         n_samples = self.X_train.shape[0]
         order = self.rng.permutation(n_samples)
-        X = np.take(self.X_train, order, axis=0, out=self._X_shuffled)
-        Y = np.take(self.Y_train, order, axis=0, out=self._Y_shuffled)
-        labels = self.labels[order] if self.classification else None
+        # mode="clip": a permutation is always in range, and "raise" would buffer the copy
+        X = np.take(self.X_train, order, axis=0, out=self._X_shuffled, mode="clip")
+        Y = np.take(self.Y_train, order, axis=0, out=self._Y_shuffled, mode="clip")
         params, grads = [net.parameters], [net.gradient]
         grad_weights = net._grad_weights
         net._sync()
 
-        loss_sum, correct, n_batches = 0.0, 0, 0
+        loss_sum, n_batches, n_predicted = 0.0, 0, 0
+        predicted = self._predicted
         grad_norm_sums = [0.0] * net.n_layers
         for begin in range(0, n_samples, batch_size):
             X_batch, Y_batch = X[begin : begin + batch_size], Y[begin : begin + batch_size]
@@ -162,11 +164,10 @@ class Trainer:
             if not math.isfinite(cost):
                 self.status = "diverged"
                 break
-            if labels is not None:
+            if self.classification:  # checked against the labels once the epoch is over
                 outputs = net._workspace(X_batch.shape[0]).activations[-1]
-                correct += np.count_nonzero(
-                    predicted_labels(outputs) == labels[begin : begin + batch_size]
-                )
+                n_predicted = begin + X_batch.shape[0]
+                predicted[begin:n_predicted] = predicted_labels(outputs)
             for l, dW in enumerate(grad_weights):
                 grad_norm_sums[l] += math.sqrt(float(np.vdot(dW, dW)))
             opt.step(params, grads)
@@ -175,6 +176,10 @@ class Trainer:
             self.status = "diverged"
 
         seen = min(n_batches * batch_size, n_samples)
+        if self.classification:
+            correct = np.count_nonzero(
+                predicted[:n_predicted] == self.labels[order[:n_predicted]]
+            )
         record: dict[str, float] = {"epoch": self.epoch, "train_loss": loss_sum / seen}
         if self.X_val is not None:
             val = net.evaluate(self.X_val, self.Y_val)
