@@ -9,7 +9,10 @@ import sys
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import ROOT, invoke
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from nnrun.cli import app
 
@@ -124,3 +127,47 @@ def test_gradcheck_prints_each_network_and_passes(cli, small_config: Path) -> No
 def test_gradcheck_fails_above_the_threshold(cli, small_config: Path) -> None:
     result = invoke(cli, "gradcheck", small_config, "--threshold", "1e-30")
     assert result.exit_code == 1 and "FAILED" in result.stdout
+
+
+keys = st.sampled_from(["name", "seed", "repeats", "data", "model", "loss", "optimizer", "train",
+                        "sweep", "metric", "goal", "dataset", "hidden", "lr", "epochs",
+                        "parameters", "method", "samples", "model.hidden", "optimizer.lr"])
+values = st.recursive(
+    st.none() | st.booleans() | st.integers(-3, 10**6) | st.floats(allow_nan=True)
+    | st.text(max_size=12) | st.sampled_from(["moons", "relu", "grid", "random", "mse"]),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(keys, children, max_size=4),
+    max_leaves=12)
+
+
+@settings(max_examples=60, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(document=st.dictionaries(keys, values, max_size=6) | values)
+def test_validate_on_any_yaml_document_exits_0_or_2_never_a_traceback(cli, tmp_path: Path,
+                                                                      document) -> None:
+    path = tmp_path / "fuzz.yaml"
+    path.write_text(yaml.safe_dump(document))
+    result = invoke(cli, "validate", path)
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception))
+    assert "Traceback" not in result.output
+
+
+@settings(max_examples=80, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(key=st.sampled_from(["seed", "repeats", "data.n_samples", "data.noise", "data.classes",
+                            "data.val_fraction", "data.test_fraction", "model.hidden",
+                            "model.activation", "model.output", "loss", "optimizer.name",
+                            "optimizer.lr", "optimizer.momentum", "train.epochs",
+                            "train.batch_size", "train.early_stopping", "sweep.method",
+                            "sweep.samples", "sweep.parameters", "sweep.parameters.loss",
+                            "sweep.parameters.model.hidden", "metric", "goal"]),
+       value=values)
+def test_validate_with_any_value_for_a_key_exits_0_or_2(cli, small_config: Path, key: str,
+                                                        value) -> None:
+    flow = yaml.safe_dump(value, default_flow_style=True, width=10**6).strip()
+    flow = flow.removesuffix("\n...")
+    result = invoke(cli, "validate", small_config, "--set", f"{key}={flow}")
+    assert result.exit_code in (0, 2), result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        repr(result.exception))
