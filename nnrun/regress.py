@@ -20,7 +20,8 @@ Matching and averaging
 Statuses
     ok         every checked metric within its tolerance of the baseline
     improved   no metric worse than its tolerance, at least one better by more than it
-    regressed  some metric worse than the baseline by more than its tolerance
+    regressed  some metric worse than the baseline by more than its tolerance, or fewer
+               trials finished than in the baseline because some diverged
     missing    in the baseline, not in the run
     new        in the run, not in the baseline (reported; does not fail the check)
     failed     a trial crashed (status ``failed``), or no trial finished (all diverged) where
@@ -616,6 +617,10 @@ def _status(ran: RunConfiguration | None, base: BaselineConfiguration | None,
     status = ("regressed" if "regressed" in verdicts
               else "improved" if "improved" in verdicts else "ok")
     diverged = len(ran.statuses) - ran.finished
+    if diverged and ran.finished < base.trials:
+        # a model that became unstable is worse, whatever the mean of the repeats that survived
+        return "regressed", (f"{diverged} of {len(ran.statuses)} trials diverged; "
+                             f"{base.trials} finished in the baseline")
     if diverged:
         return status, f"{diverged} of {len(ran.statuses)} trials diverged; mean of the rest"
     return status, ""

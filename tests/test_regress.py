@@ -209,13 +209,25 @@ def test_a_configuration_that_only_diverged_fails(tmp_path, baseline):
     assert "failed: model.activation=tanh, model.hidden=[32, 32]: no trial finished" in output
 
 
-def test_one_diverged_repeat_is_left_out_of_the_mean(tmp_path, baseline):
-    # Repeat 1 is 0.91 / 0.29: alone it is within the tolerance of the means 0.90 / 0.30.
+def test_a_repeat_that_newly_diverges_is_a_regression(tmp_path, baseline):
+    # Repeat 1 is 0.91 / 0.29: alone it is within the tolerance of the means 0.90 / 0.30, but a
+    # model that diverges where it did not before has become unstable.
     run = write_results(tmp_path / "run", statuses={(("relu", "[32, 32]"), 0): "diverged"})
     code, output = run_check(run, baseline)
+    assert code == 1, output
+    line = row_of(output, "relu", "[32, 32]")
+    assert "1/2" in line and "regressed" in line
+    assert "1 of 2 trials diverged; 2 finished in the baseline" in line
+
+
+def test_a_repeat_that_diverged_in_the_baseline_too_is_left_out_of_the_mean(tmp_path):
+    statuses = {(("relu", "[32, 32]"), 0): "diverged"}
+    path = tmp_path / "baseline.yaml"
+    run_check(write_results(tmp_path / "reference", statuses=statuses), path, update=True)
+    code, output = run_check(write_results(tmp_path / "run", statuses=statuses), path)
     assert code == 0, output
     line = row_of(output, "relu", "[32, 32]")
-    assert "1/2" in line and "1 of 2 trials diverged" in line
+    assert "1/2" in line and "1 of 2 trials diverged; mean of the rest" in line
 
 
 def test_a_configuration_that_diverged_in_the_baseline_too_is_ok(tmp_path):
