@@ -105,8 +105,8 @@ def sweep(
                                          "or start the sweep over.")] = True,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed "
                                             "trial.")] = False,
-    max_failures: Annotated[int | None, typer.Option(help="Stop after this many failed "
-                                                     "trials.")] = None,
+    max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "
+                                                     "failed trials.")] = None,
 ) -> None:
     """Train every configuration of a sweep in parallel and write the results.
 
@@ -146,6 +146,12 @@ def sweep(
 def _print_dry_run(spec: Any) -> None:
     from nnrun.sweep import describe_trials, expand
 
+    if spec.method == "bayes":  # no trials until TPE proposes them, while the sweep runs
+        from nnrun.search import describe_search
+
+        print(f"{spec.name}: {describe_search(spec, [])} (bayes); the trials are not known "
+              f"before the sweep runs")
+        return
     trials = expand(spec)
     rows = describe_trials(trials, list(spec.parameters))
     _print_rows(rows, title=f"{spec.name}: {len(trials)} trials ({spec.method})")
@@ -174,8 +180,8 @@ def _cell(value: Any) -> str:
 @user_errors
 def show(
     results: Annotated[Path, typer.Argument(help="A results folder, e.g. results/quickstart.")],
-    top: Annotated[int | None, typer.Option(help="Show only the best N configurations.")]
-    = None,
+    top: Annotated[int | None, typer.Option(min=1, help="Show only the best N "
+                                            "configurations.")] = None,
     format_: Annotated[Format, typer.Option("--format", help="table (terminal), csv or "
                                             "markdown.")] = Format.table,
 ) -> None:

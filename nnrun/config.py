@@ -61,6 +61,10 @@ SWEEP_METHODS = ("grid", "random", "halving", "bayes")
 DISTRIBUTIONS = ("uniform", "log_uniform", "int_uniform", "choice")
 # The sections of a file that make up one trial's configuration (plus its seed).
 TRIAL_SECTIONS = ("data", "model", "loss", "optimizer", "train")
+# The output activations each loss works with: nnrun.core.losses.LOSSES, said again here so
+# that checking a config needs no numpy (tests/test_config.py holds the two together).
+OUTPUTS_OF_LOSS = {"mse": ("sigmoid", "tanh", "relu", "identity"),
+                   "cross_entropy": ("softmax", "sigmoid")}
 
 Dataset = Literal["xor", "moons", "circles", "spirals", "blobs", "digits", "mnist1d", "csv", "npz"]
 Metric = Literal[
@@ -219,6 +223,13 @@ class TrialConfig(_Section):
                 "train.early_stopping.monitor",
                 f"{stopping.monitor} needs a validation set but data.val_fraction is 0",
             )])
+        outputs = OUTPUTS_OF_LOSS[self.loss]
+        if self.model.output != "auto" and self.model.output not in outputs:
+            _raise_if([(
+                "model.output",
+                f"{self.model.output!r} cannot be used with loss {self.loss}, which needs "
+                f"one of {', '.join(outputs)} (or auto)",
+            )])
         return self
 
 
@@ -247,6 +258,12 @@ class ConfigFile(TrialConfig):
                 problems.append((
                     "metric", f"{self.metric!r} needs a {split} set but data.{split}_fraction is 0",
                 ))
+        elif self.data.val_fraction == 0:
+            problems.append((
+                "data.val_fraction", "0 leaves no validation set, but trials are ranked by "
+                "val_accuracy or val_loss unless `metric:` names another; give a val_fraction "
+                "above 0, or a metric such as test_loss or train_loss",
+            ))
         _raise_if(problems)
         return self
 

@@ -141,6 +141,7 @@ def _connect(scheduler: str | None, jobs: int, log: Log) -> tuple[Any, Any]:
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as error:  # refused, timed out, or not an address at all
+            _close_unconnected_client(error)
             raise NnrunError(f"cannot connect to the dask scheduler at {scheduler} (within "
                              f"{CONNECT_TIMEOUT_S:g} s): {type(error).__name__}: {error}"
                              ) from None
@@ -170,6 +171,22 @@ def _connect(scheduler: str | None, jobs: int, log: Log) -> tuple[Any, Any]:
     log(f"dask: started a local cluster of {jobs} worker processes at "
         f"{cluster.scheduler_address}")
     return client, cluster
+
+
+def _close_unconnected_client(error: BaseException) -> None:
+    """Close the Client whose constructor raised ``error``. Only the error's traceback still
+    holds it; left to the garbage collector at exit, its ``__del__`` waits 20 s for an event
+    loop that is gone and prints a TimeoutError traceback after nnrun's clean message."""
+    from distributed import Client
+
+    frame = error.__traceback__
+    while frame is not None:
+        client = frame.tb_frame.f_locals.get("self")
+        if isinstance(client, Client):
+            with contextlib.suppress(Exception):
+                client.close(timeout=1)
+            return
+        frame = frame.tb_next
 
 
 def _close_local_cluster(cluster: Any, hurry: bool) -> None:

@@ -350,6 +350,16 @@ def _npz(spec: dict, seed: int, base_dir: Path | None) -> _Raw:
     read with allow_pickle=False, so it can never run code."""
     path = _resolve_path(spec, base_dir)
     try:
+        with open(path, "rb") as handle:
+            head = handle.read(6)
+    except OSError as error:
+        raise DataError(f"{path}: cannot be read: {error.strerror or error}") from None
+    if not head.startswith((b"PK", b"\x93NUMPY")):
+        # np.load would take it for a pickle and suggest allow_pickle=True: never that here
+        raise DataError(f"{path}: cannot be read as a .npz archive: it is not one (a zip of "
+                        f".npy arrays X and y, as numpy.savez writes; a csv file needs "
+                        f"dataset: csv)")
+    try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: cannot be read as a .npz archive: {error}") from error

@@ -80,10 +80,10 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
     ``interrupted``); a re-run resumes.
     """
     from nnrun.progress import SweepProgress
-    from nnrun.sweep import expand, make_trial, resolve_metric
+    from nnrun.sweep import check_loss, expand, make_trial, resolve_metric
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    jobs = jobs or default_jobs()
+    jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
     if jobs < 1:
         raise NnrunError(f"--jobs must be at least 1, not {jobs}")
     trials = expand(spec)
@@ -93,6 +93,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
     # bayes proposes its trials while it runs: the base config shows the data set
     dataset = inspect_data(trials or [make_trial(spec, {})], base_dir)
     metric, goal = resolve_metric(spec, dataset.task)
+    check_loss(spec, trials, dataset.task)
 
     store = ResultsStore(Path(out) / spec.name)
     with store.locked():

@@ -20,10 +20,17 @@ METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accurac
 def read_sweep_meta(folder: Path) -> dict[str, Any]:
     """sweep.json of a results folder, or a clear error when ``folder`` is not one."""
     folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise NnrunError(f"{folder}: a file, not a results folder; give the folder `nnrun "
+                         f"sweep` wrote, e.g. results/<name>")
     if not folder.is_dir():
         raise NnrunError(f"{folder}: no such results folder")
     path = folder / "sweep.json"
     if not path.is_file():
+        inside = sorted(str(p.parent) for p in folder.glob("*/sweep.json"))
+        if inside:  # a folder of several sweeps, e.g. results/
+            raise NnrunError(f"{folder}: holds several sweeps, show one at a time: "
+                             f"{', '.join(inside)}")
         raise NnrunError(f"{folder}: not an nnrun results folder (no sweep.json); "
                          f"give the folder `nnrun sweep` wrote, e.g. results/<name>")
     try:
@@ -37,9 +44,12 @@ def read_summary(folder: Path):
     import pandas as pd
 
     path = Path(folder) / "summary.csv"
-    if not path.is_file():
+    if not path.is_file() or path.stat().st_size == 0:  # empty: cut short before its header
         return pd.DataFrame(columns=["trial", "status", "seed"])
-    return pd.read_csv(path, dtype={"trial": str}, keep_default_na=True)
+    try:
+        return pd.read_csv(path, dtype={"trial": str}, keep_default_na=True)
+    except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
+        raise NnrunError(f"{path}: cannot read it ({error})") from None
 
 
 def leaderboard(folder: Path, top: int | None = None):

@@ -176,7 +176,11 @@ def _plot_sweep(folder: Path, out: Path, say: Callable[[str], None]) -> list[Pat
     from nnrun.report import write_report
 
     sweep = load_sweep(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as error:  # --out is a file, or a place this user cannot write
+        raise NnrunError(f"cannot create the plots folder {out}: {error.strerror or error}; "
+                         f"give another --out") from None
     _tell_missing(sweep, say)
     pictures: list[Picture] = []
     makers = [plot_learning_curves, plot_parameter_effects, plot_heatmaps,

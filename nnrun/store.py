@@ -44,11 +44,25 @@ def utc_now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def _new_file_mode() -> int:
+    """The mode open() gives a new file, 0o666 less the umask (read once, at import, before
+    any thread starts: os.umask can only be read by setting it)."""
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+NEW_FILE_MODE = _new_file_mode()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
+        # mkstemp makes the file private (0o600): results are read by others too (CI
+        # artifacts, a shared folder), so give them the mode any other new file gets
+        os.fchmod(fd, NEW_FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
@@ -169,7 +183,11 @@ class SweepLock:
         self.held = False
 
     def acquire(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # --out is a file, or a place this user cannot write
+            raise NnrunError(f"cannot create the results folder {self.path.parent}: "
+                             f"{error.strerror or error}; give another --out") from None
         info = {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()}
         for _ in range(2):
             try:
@@ -185,6 +203,9 @@ class SweepLock:
                 with contextlib.suppress(FileNotFoundError):
                     os.unlink(self.path)  # stale: its holder is gone
                 continue
+            except OSError as error:  # a folder this user may not write into
+                raise NnrunError(f"cannot write into the results folder {self.path.parent}: "
+                                 f"{error.strerror or error}; give another --out") from None
             with os.fdopen(fd, "w") as handle:
                 json.dump(info, handle)
             self.held = True

@@ -194,6 +194,25 @@ def resolve_metric(spec: SweepSpec, task: str) -> tuple[str, str]:
     return metric, goal
 
 
+def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
+    """Raise ConfigError when a trial would train cross_entropy on a regression data set (a
+    numeric target: its "probabilities" would be the raw targets and the cost goes negative).
+    ``trials`` is [] for bayes: then the base loss and the swept losses are checked."""
+    if task != "regression":
+        return
+    losses = {trial.config["loss"] for trial in trials}
+    if spec.method == "bayes":
+        swept = spec.parameters.get("loss")
+        losses |= set(_choices(swept) or []) if swept is not None else {spec.raw.get("loss")}
+    if "cross_entropy" in losses:
+        where = spec.where("sweep.parameters.loss" if "loss" in spec.parameters else "loss")
+        raise ConfigError([
+            f"{where}: loss: cross_entropy needs a classification task, and this data set is "
+            f"regression (its target holds numbers, not classes); use loss: mse, or set "
+            f"data.task: classification if the numbers are class labels"
+        ])
+
+
 def format_value(value: Any) -> str:
     """A swept value as text for tables and CSV: lists in YAML flow form ("[32, 32]")."""
     if isinstance(value, str):

@@ -87,6 +87,35 @@ def test_show_on_a_folder_that_is_not_results(cli, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "not an nnrun results folder" in result.stderr
 
 
+def test_show_on_a_folder_of_sweeps_or_a_file_says_so(cli, swept: Path) -> None:
+    result = invoke(cli, "show", swept.parent)
+    assert result.exit_code == 2, result.output
+    assert f"holds several sweeps, show one at a time: {swept}" in result.stderr
+    result = invoke(cli, "show", swept / "summary.csv")
+    assert result.exit_code == 2 and "a file, not a results folder" in result.stderr
+
+
+def test_show_on_a_summary_cut_short_is_not_a_traceback(cli, swept: Path, tmp_path: Path) -> None:
+    import shutil
+
+    folder = tmp_path / "small"
+    shutil.copytree(swept, folder)
+    (folder / "summary.csv").write_text("")  # a disk full or a kill before the first row
+    result = invoke(cli, "show", folder, "--format", "csv")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == ["n,val_accuracy"]  # a header, no configuration
+    (folder / "summary.csv").write_text('trial,status\n"abc,ok\n')  # an unclosed quote
+    result = invoke(cli, "show", folder)
+    assert result.exit_code == 2 and "summary.csv: cannot read it" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+@pytest.mark.parametrize("option", [["--top", "-1"], ["--top", "0"]])
+def test_show_top_must_be_positive(cli, swept: Path, option: list[str]) -> None:
+    result = invoke(cli, "show", swept, *option)
+    assert result.exit_code == 2 and "--top" in result.stderr
+
+
 def test_validate_reports_the_number_of_trials(cli, small_config: Path) -> None:
     result = invoke(cli, "validate", small_config)
     assert result.exit_code == 0 and "valid; 4 trials" in result.stdout
@@ -127,6 +156,38 @@ def test_gradcheck_prints_each_network_and_passes(cli, small_config: Path) -> No
 def test_gradcheck_fails_above_the_threshold(cli, small_config: Path) -> None:
     result = invoke(cli, "gradcheck", small_config, "--threshold", "1e-30")
     assert result.exit_code == 1 and "FAILED" in result.stdout
+
+
+def test_gradcheck_passes_a_correct_deep_relu_network_of_an_example(cli, tmp_path) -> None:
+    # At a step of 1e-6 rounding alone put this network at 1.1e-6, above the threshold.
+    document = yaml.safe_load((ROOT / "experiments" / "vanishing-gradient.yaml").read_text())
+    document["sweep"]["parameters"] = {"model.hidden": [[32, 32, 32]],
+                                       "model.activation": ["relu"]}
+    config = tmp_path / "deep.yaml"
+    config.write_text(yaml.safe_dump(document))
+    result = invoke(cli, "gradcheck", config)
+    assert result.exit_code == 0, result.output
+    assert "[2, 32, 32, 32, 3]" in result.stdout and ": ok" in result.stdout
+
+
+def test_gradcheck_of_a_bayes_sweep_checks_each_network_it_can_propose(cli, tmp_path) -> None:
+    config = tmp_path / "bayes.yaml"
+    config.write_text(
+        "data: {dataset: moons, n_samples: 100}\nmodel: {hidden: [4]}\n"
+        "sweep:\n  method: bayes\n  samples: 4\n  parameters:\n"
+        "    optimizer.lr: {log_uniform: [1.0e-3, 1.0]}\n"
+        "    model.hidden: [[4], [6, 6]]\n    model.activation: [tanh, relu]\n")
+    result = invoke(cli, "gradcheck", config)
+    assert result.exit_code == 0, result.output
+    rows = [line for line in result.stdout.splitlines() if line.startswith("[2, ")]
+    assert len(rows) == 4, result.stdout
+    assert "Traceback" not in result.output
+
+
+def test_gradcheck_needs_at_least_one_sample(cli, small_config: Path) -> None:
+    result = invoke(cli, "gradcheck", small_config, "--samples", "0")
+    assert result.exit_code == 2 and "--samples must be at least 1" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
 
 
 keys = st.sampled_from(["name", "seed", "repeats", "data", "model", "loss", "optimizer", "train",

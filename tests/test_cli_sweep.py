@@ -93,6 +93,79 @@ def test_dry_run_prints_the_trials_and_trains_nothing(cli, small_config: Path,
     assert not (tmp_path / "out").exists()
 
 
+def test_dry_run_of_a_bayes_sweep_says_what_it_will_propose(cli, tmp_path: Path) -> None:
+    pytest.importorskip("optuna")
+    result = invoke(cli, "sweep", ROOT / "experiments" / "bayes.yaml", "--out", tmp_path / "out",
+                    "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "0 trials" not in result.stdout
+    assert "30 configurations proposed by TPE" in result.stdout
+    assert not (tmp_path / "out").exists()
+
+
+def test_cross_entropy_on_a_regression_csv_is_a_config_error(cli, tmp_path: Path) -> None:
+    rows = "\n".join(f"{i % 7},{i % 5},{0.3 * i + 0.1}" for i in range(60))
+    (tmp_path / "reg.csv").write_text("a,b,y\n" + rows + "\n")
+    config = tmp_path / "reg.yaml"
+    config.write_text("data:\n  dataset: csv\n  path: reg.csv\n  target: y\n"
+                      "train:\n  epochs: 2\n")  # loss defaults to cross_entropy
+    result = invoke(cli, "sweep", config, "--out", tmp_path / "out")
+    assert result.exit_code == 2, result.output
+    assert "loss: cross_entropy needs a classification task" in result.stderr
+    assert "use loss: mse" in result.stderr and not (tmp_path / "out" / "reg").exists()
+    swept = tmp_path / "swept.yaml"
+    swept.write_text(config.read_text() + "sweep:\n  parameters:\n    loss: [mse, cross_entropy]\n")
+    result = invoke(cli, "sweep", swept, "--out", tmp_path / "out")
+    assert result.exit_code == 2 and "swept.yaml:9:11: loss: cross_entropy" in result.stderr
+    result = invoke(cli, "sweep", config, "--out", tmp_path / "out", "--set", "loss=mse")
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("jobs", ["0", "-1"])
+def test_jobs_below_1_is_a_usage_error(cli, small_config: Path, tmp_path: Path,
+                                       jobs: str) -> None:
+    result = invoke(cli, "sweep", small_config, "--out", tmp_path / "out", "--jobs", jobs)
+    assert result.exit_code == 2, result.output
+    assert f"--jobs must be at least 1, not {jobs}" in result.stderr
+    assert not (tmp_path / "out").exists()
+
+
+def test_an_out_that_is_a_file_or_unwritable_is_a_usage_error(cli, small_config: Path,
+                                                              tmp_path: Path) -> None:
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    result = invoke(cli, "sweep", small_config, "--out", a_file)
+    assert result.exit_code == 2, result.output
+    assert f"cannot create the results folder {a_file / 'small'}" in result.stderr
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    if os.geteuid() == 0:
+        return  # root writes anywhere
+    locked = tmp_path / "locked"
+    (locked / "small").mkdir(parents=True)
+    (locked / "small").chmod(0o555)
+    try:
+        result = invoke(cli, "sweep", small_config, "--out", locked)
+    finally:
+        (locked / "small").chmod(0o755)
+    assert result.exit_code == 2, result.output
+    assert "cannot write into the results folder" in result.stderr
+
+
+def test_the_results_files_are_readable_by_others_as_the_umask_says(
+        cli, small_config: Path, tmp_path: Path) -> None:
+    old = os.umask(0o022)
+    try:
+        result = invoke(cli, "sweep", small_config, "--out", tmp_path / "out")
+    finally:
+        os.umask(old)
+    assert result.exit_code == 0, result.output
+    folder = tmp_path / "out" / "small"
+    trial = next((folder / "trials").iterdir())
+    for path in (folder / "summary.csv", folder / "sweep.json", trial / "result.json",
+                 trial / "metrics.csv", trial / "config.yaml"):
+        assert path.stat().st_mode & 0o777 == 0o644, path
+
+
 def test_a_failing_trial_is_recorded_and_the_rest_finish(cli, small_config: Path,
                                                          tmp_path: Path, monkeypatch) -> None:
     import nnrun.trial

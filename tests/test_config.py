@@ -285,6 +285,32 @@ def test_metric_for_an_empty_split_is_an_error():
     assert line.startswith("exp.yaml:2:9: metric: 'test_loss' needs a test set")
 
 
+def test_no_validation_set_with_the_default_metric_is_an_error():
+    line = one_error("data: {dataset: moons, val_fraction: 0}\n")
+    assert line.startswith("exp.yaml:1:38: data.val_fraction: 0 leaves no validation set")
+    load_config_text("data: {dataset: moons, val_fraction: 0}\nmetric: test_loss\n", "exp.yaml")
+
+
+@pytest.mark.parametrize(("loss", "output"), [("cross_entropy", "relu"),
+                                              ("cross_entropy", "identity"),
+                                              ("mse", "softmax")])
+def test_an_output_the_loss_cannot_use_is_an_error_at_its_line(loss, output):
+    line = one_error(BASE + f"model:\n  output: {output}\nloss: {loss}\n")
+    assert line.startswith(f"exp.yaml:4:11: model.output: {output!r} cannot be used with loss "
+                           f"{loss}")
+
+
+def test_outputs_of_each_loss_are_the_cores():
+    from nnrun.config import OUTPUTS_OF_LOSS
+    from nnrun.core.losses import LOSSES
+
+    assert {loss: set(outputs) for loss, outputs in OUTPUTS_OF_LOSS.items()} == {
+        loss: set(outputs) for loss, outputs in LOSSES.items()}
+    for loss, outputs in OUTPUTS_OF_LOSS.items():
+        for output in outputs:
+            load_config_text(BASE + f"model:\n  output: {output}\nloss: {loss}\n", "exp.yaml")
+
+
 def test_duplicated_key_names_both_lines():
     line = one_error(BASE + "optimizer:\n  lr: 0.1\n  name: adam\n  lr: 0.2\n")
     assert line.startswith("exp.yaml:6:3: optimizer.lr: duplicated key (first given at line 4)")

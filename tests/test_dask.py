@@ -311,6 +311,18 @@ def test_a_bad_scheduler_address_is_a_usage_error_naming_it(cli, small_config: P
     assert "Traceback" not in result.output
 
 
+def test_a_malformed_scheduler_address_ends_at_once_with_the_message_only(
+        small_config: Path, tmp_path: Path) -> None:
+    # The client that failed to connect used to be closed by the garbage collector at exit:
+    # 20 s later, with a TimeoutError traceback after the clean message.
+    process = nnrun_process("sweep", small_config, "--out", tmp_path / "out", "--backend",
+                            "dask", "--scheduler", "nonsense")
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == 2, err
+    assert "cannot connect to the dask scheduler at nonsense" in err
+    assert "Traceback" not in err and "Exception ignored" not in err, err
+
+
 def test_without_the_extra_the_message_says_what_to_install(cli, small_config: Path,
                                                              tmp_path: Path,
                                                              monkeypatch) -> None:

@@ -447,6 +447,15 @@ def test_not_an_npz_file(tmp_path):
         load_dataset({"dataset": "npz", "path": str(tmp_path / "d.npz")}, 0)
 
 
+def test_a_csv_given_as_npz_is_not_said_to_hold_pickled_data(tmp_path):
+    (tmp_path / "d.csv").write_text("a,b,label\n1,2,0\n3,4,1\n")
+    with pytest.raises(DataError) as info:
+        load_dataset({"dataset": "npz", "path": str(tmp_path / "d.csv")}, 0)
+    message = str(info.value)
+    assert "it is not one" in message and "dataset: csv" in message
+    assert "pickle" not in message  # numpy's text would suggest allow_pickle=True
+
+
 @pytest.mark.parametrize(("val", "test"), [(0.5, 0.5), (0.7, 0.4), (-0.1, 0.2), (0.2, 1.0)])
 def test_invalid_fractions(val, test):
     with pytest.raises(DataError, match="fraction"):

@@ -171,6 +171,14 @@ def test_broken_sweep_json_is_a_clear_error(tmp_path):
         plot_results(folder)
 
 
+def test_an_out_that_is_a_file_is_a_clear_error(tmp_path):
+    folder = fx.partial(tmp_path / "sweep")
+    a_file = tmp_path / "a_file"
+    a_file.write_text("")
+    with pytest.raises(NnrunError, match=r"cannot create the plots folder .*a_file"):
+        plot_results(folder, a_file)
+
+
 def test_sweep_with_no_finished_trial_still_writes_a_report(tmp_path):
     folder = fx.write_sweep(tmp_path / "fresh", parameters={"optimizer.lr": [0.1, 1.0]},
                             trials=[], finished=False, unfinished=("a1", "a2"))
@@ -182,8 +190,6 @@ def test_sweep_with_no_finished_trial_still_writes_a_report(tmp_path):
 
 
 def test_decision_regions_for_two_dimensional_data(tmp_path):
-    pytest.importorskip("nnrun.core.training")
-    pytest.importorskip("nnrun.data")
     folder = fx.two_dimensional(tmp_path / "moons")
     written, messages = plot(folder)
     plots = folder / "plots"
