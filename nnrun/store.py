@@ -174,71 +174,59 @@ def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:
 class SweepLock:
     """An exclusive lock on a results folder, so that two sweeps never write one folder.
 
-    The lock file holds the holder's pid, host and start time. A lock left behind by a process
-    that no longer exists (on this host) is taken over.
+    The lock is an ``flock`` on the file ``.nnrun.lock``: the kernel releases it when its holder
+    exits, however it exits (SIGKILL included), so a lock is never stale and two processes can
+    never both take one over. The file's contents (pid, host, start time) only name the holder
+    in the message a second sweep gets; the file stays, empty, once the lock is released.
     """
 
     def __init__(self, folder: Path):
         self.path = folder / LOCK_NAME
-        self.held = False
+        self._fd: int | None = None
+
+    @property
+    def held(self) -> bool:
+        return self._fd is not None
 
     def acquire(self) -> None:
+        import fcntl
+
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         except OSError as error:  # --out is a file, or a place this user cannot write
             raise NnrunError(f"cannot create the results folder {self.path.parent}: "
                              f"{error.strerror or error}; give another --out") from None
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()}
-        for _ in range(2):
-            try:
-                fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644)
-            except FileExistsError:
-                holder = self._holder()
-                if holder is not None and self._alive(holder):
-                    raise NnrunError(
-                        f"{self.path.parent} is in use by another nnrun sweep (pid "
-                        f"{holder.get('pid')} on {holder.get('host')}, since "
-                        f"{holder.get('since')}); wait for it to finish or use another --out"
-                    ) from None
-                with contextlib.suppress(FileNotFoundError):
-                    os.unlink(self.path)  # stale: its holder is gone
-                continue
-            except OSError as error:  # a folder this user may not write into
-                raise NnrunError(f"cannot write into the results folder {self.path.parent}: "
-                                 f"{error.strerror or error}; give another --out") from None
-            with os.fdopen(fd, "w") as handle:
-                json.dump(info, handle)
-            self.held = True
-            return
-        raise NnrunError(f"could not lock {self.path.parent}: another process keeps taking it")
-
-    def _holder(self) -> dict[str, Any] | None:
         try:
-            return json.loads(self.path.read_text())
-        except (OSError, ValueError):
-            # Being written this very moment by another process: treat it as held.
-            return {"pid": None, "host": socket.gethostname(), "since": "just now"}
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            holder = self._holder(fd)
+            os.close(fd)
+            raise NnrunError(
+                f"{self.path.parent} is in use by another nnrun sweep (pid "
+                f"{holder.get('pid', '?')} on {holder.get('host', '?')}, since "
+                f"{holder.get('since', '?')}); wait for it to finish or use another --out"
+            ) from None
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "since": utc_now()}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
 
     @staticmethod
-    def _alive(holder: dict[str, Any]) -> bool:
-        if holder.get("host") != socket.gethostname():
-            return True  # another machine's process: we cannot tell, so respect it
-        pid = holder.get("pid")
-        if pid is None:
-            return True
+    def _holder(fd: int) -> dict[str, Any]:
         try:
-            os.kill(int(pid), 0)
-        except ProcessLookupError:
-            return False
-        except PermissionError:
-            return True
-        return True
+            return json.loads(os.pread(fd, 4096, 0))
+        except (OSError, ValueError):  # being written this very moment
+            return {}
 
     def release(self) -> None:
-        if self.held:
-            with contextlib.suppress(FileNotFoundError):
-                os.unlink(self.path)
-            self.held = False
+        if self._fd is not None:
+            import fcntl
+
+            os.ftruncate(self._fd, 0)
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
 
 
 class ResultsStore:

@@ -14,10 +14,22 @@ import pytest
 from conftest import ROOT, invoke, nnrun_process
 
 from nnrun.driver import run_sweep
-from nnrun.store import LOCK_NAME
+from nnrun.errors import NnrunError
+from nnrun.store import LOCK_NAME, SweepLock
 
 METRICS = ["train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
            "test_accuracy", "best_epoch", "epochs_run"]
+
+
+def lock_is_free(folder: Path) -> bool:
+    """Whether a sweep could take the results folder's lock now."""
+    lock = SweepLock(folder)
+    try:
+        lock.acquire()
+    except NnrunError:
+        return False
+    lock.release()
+    return True
 
 
 def summary_rows(folder: Path) -> dict[str, dict[str, str]]:
@@ -53,7 +65,7 @@ def test_sweep_writes_the_results_layout(cli, small_config: Path, tmp_path: Path
             epochs = list(csv.DictReader(handle))
         assert [int(e["epoch"]) for e in epochs] == [1, 2, 3, 4, 5]
         assert {"lr", "grad_norm_1", "grad_norm_2", "wall_s", "val_accuracy"} <= set(epochs[0])
-    assert not (folder / LOCK_NAME).exists()
+    assert lock_is_free(folder)
     assert "4 of 4 trials finished (4 ok)" in result.stdout
 
 
@@ -313,7 +325,8 @@ def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     first = nnrun_process("sweep", config, "--out", out, "--jobs", "1")
     try:
         deadline = time.monotonic() + 60
-        while not (out / "small" / LOCK_NAME).exists() and time.monotonic() < deadline:
+        lock_file = out / "small" / LOCK_NAME
+        while not (lock_file.exists() and lock_file.read_text()) and time.monotonic() < deadline:
             time.sleep(0.05)
         second = nnrun_process("sweep", config, "--out", out, "--jobs", "1")
         _, stderr = second.communicate(timeout=60)
@@ -342,7 +355,7 @@ def test_ctrl_c_stops_cleanly_with_finished_trials_on_disk(tmp_path: Path) -> No
     finished = {p.parent.name for p in out.glob("small/trials/*/result.json")}
     assert 2 <= len(finished) < 8
     assert set(summary_rows(out / "small")) == finished
-    assert not (out / "small" / LOCK_NAME).exists()
+    assert lock_is_free(out / "small")
     again = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
     stdout, stderr = again.communicate(timeout=240)
     assert again.returncode == 0, stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -75,20 +76,39 @@ def test_lock_refuses_a_second_holder_and_names_the_first(tmp_path: Path) -> Non
     with pytest.raises(NnrunError, match=rf"in use by another nnrun sweep \(pid {os.getpid()}"):
         SweepLock(tmp_path).acquire()
     first.release()
-    assert not (tmp_path / LOCK_NAME).exists()
-    SweepLock(tmp_path).acquire()
+    assert (tmp_path / LOCK_NAME).read_text() == ""
+    again = SweepLock(tmp_path)
+    again.acquire()
+    assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
+    again.release()
 
 
-def test_a_stale_lock_is_taken_over(tmp_path: Path) -> None:
-    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
-                          capture_output=True, text=True, check=True)
-    import socket
-
-    (tmp_path / LOCK_NAME).write_text(json.dumps({"pid": int(dead.stdout), "since": "x",
-                                                  "host": socket.gethostname()}))
+@pytest.mark.parametrize("left_behind", ["", "{half-written", '{"pid": 999999999}'])
+def test_a_lock_file_left_behind_does_not_block(tmp_path: Path, left_behind: str) -> None:
+    (tmp_path / LOCK_NAME).write_text(left_behind)
     lock = SweepLock(tmp_path)
     lock.acquire()
     assert json.loads((tmp_path / LOCK_NAME).read_text())["pid"] == os.getpid()
+    lock.release()
+
+
+def test_the_lock_of_a_killed_holder_is_free_at_once(tmp_path: Path) -> None:
+    holder = subprocess.Popen(
+        [sys.executable, "-c", "import sys, time; from pathlib import Path; "
+         "from nnrun.store import SweepLock; SweepLock(Path(sys.argv[1])).acquire(); "
+         "print('held', flush=True); time.sleep(60)", str(tmp_path)],
+        stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline().strip() == "held"
+        with pytest.raises(NnrunError, match=f"pid {holder.pid}"):
+            SweepLock(tmp_path).acquire()
+        holder.send_signal(signal.SIGKILL)
+        holder.wait(timeout=30)
+    finally:
+        holder.kill()
+        holder.wait()
+    lock = SweepLock(tmp_path)
+    lock.acquire()
     lock.release()
 
 
