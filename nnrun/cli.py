@@ -117,6 +117,9 @@ def sweep(
     """
     from nnrun.config import load_config
 
+    if scheduler is not None and backend is not Backend.dask:
+        raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
+                         "--backend dask")
     spec = load_config(config, set_ or [])
     if dry_run:
         _print_dry_run(spec)
@@ -171,7 +174,7 @@ def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
 
 
 def _cell(value: Any) -> str:
-    from nnrun.store import format_value
+    from nnrun.values import format_value
 
     return format_value(value)
 
@@ -293,7 +296,10 @@ def validate(
 def gradcheck(
     config: Annotated[Path, typer.Argument(help="The sweep's YAML file.")],
     samples: Annotated[int, typer.Option(help="Samples in the batch that is checked.")] = 16,
-    threshold: Annotated[float, typer.Option(help="Largest relative error allowed.")] = 1e-6,
+    threshold: Annotated[float, typer.Option(help="Largest relative error allowed.",
+                                             min=0.0)] = 1e-6,
+    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key, as for "
+                                                   "sweep.")] = None,
 ) -> None:
     """Check backpropagation against central finite differences, in float64, for each distinct
     architecture / activation / loss of a sweep; exit 1 above the threshold.
@@ -302,7 +308,7 @@ def gradcheck(
     """
     from nnrun.gradcheck_cmd import run_gradcheck
 
-    rows = run_gradcheck(config, samples=samples)
+    rows = run_gradcheck(config, samples=samples, overrides=set_ or [])
     shown = [{**row, "max_rel_error": f"{row['max_rel_error']:.2e}"} for row in rows]
     _print_rows(shown, title=f"{config}: backpropagation vs central differences (float64)")
     worst = max(row["max_rel_error"] for row in rows)

@@ -197,6 +197,13 @@ class SweepSection(_Section):
                 "samples", "grid search tries every combination; samples is only for random, "
                 "halving and bayes",
             ))
+        halving = self.method == "halving" or self.early_stop == "halving"
+        for key in ("min_epochs", "max_epochs"):
+            if getattr(self, key) is not None and not halving:
+                problems.append((
+                    key, f"only successive halving has rungs (method halving, or bayes with "
+                    f"early_stop: halving); method {self.method} trains train.epochs",
+                ))
         if None not in (self.min_epochs, self.max_epochs) and self.min_epochs > self.max_epochs:
             problems.append((
                 "min_epochs", f"{self.min_epochs} is above max_epochs ({self.max_epochs})",

@@ -232,3 +232,16 @@ def test_validate_with_any_value_for_a_key_exits_0_or_2(cli, small_config: Path,
     assert result.exit_code in (0, 2), result.output
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         repr(result.exception))
+
+
+def test_a_scheduler_without_the_dask_backend_is_a_usage_error(cli, small_config: Path) -> None:
+    result = invoke(cli, "sweep", small_config, "--scheduler", "tcp://127.0.0.1:8786")
+    assert result.exit_code == 2 and "needs --backend dask" in result.stderr
+
+
+def test_gradcheck_takes_overrides_and_refuses_a_negative_threshold(cli,
+                                                                   small_config: Path) -> None:
+    result = invoke(cli, "gradcheck", small_config, "--set", "model.hidden=[5, 4]")
+    assert result.exit_code == 0, result.output
+    assert "[2, 5, 4, 2]" in result.stdout
+    assert invoke(cli, "gradcheck", small_config, "--threshold", "-1").exit_code == 2

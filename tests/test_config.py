@@ -666,7 +666,18 @@ def test_sweep_early_stop_is_halving_for_bayes_only():
 
 
 def test_min_epochs_above_the_epochs_a_trial_gets():
-    assert one_error(BASE + "sweep:\n  min_epochs: 9\n  max_epochs: 3\n").startswith(
-        "exp.yaml:4:15: sweep.min_epochs: 9 is above max_epochs (3)")
-    assert one_error(BASE + "train: {epochs: 5}\nsweep:\n  min_epochs: 9\n").startswith(
-        "exp.yaml:5:15: sweep.min_epochs: 9 is above the most epochs a trial gets (5)")
+    halving = "sweep:\n  method: halving\n"
+    assert one_error(BASE + halving + "  min_epochs: 9\n  max_epochs: 3\n").startswith(
+        "exp.yaml:5:15: sweep.min_epochs: 9 is above max_epochs (3)")
+    assert one_error(BASE + "train: {epochs: 5}\n" + halving + "  min_epochs: 9\n").startswith(
+        "exp.yaml:6:15: sweep.min_epochs: 9 is above the most epochs a trial gets (5)")
+
+
+def test_rung_keys_are_an_error_where_nothing_is_halved():
+    for key in ("min_epochs", "max_epochs"):
+        message = one_error(BASE + f"sweep:\n  method: grid\n  {key}: 3\n")
+        assert message.startswith("exp.yaml:5:")
+        assert f"sweep.{key}: only successive halving" in message
+    bayes = BASE + "sweep:\n  method: bayes\n  samples: 4\n  max_epochs: 3\n"
+    assert "sweep.max_epochs: only successive halving" in one_error(bayes)
+    load_config_text(bayes + "  early_stop: halving\n", "exp.yaml")
