@@ -55,8 +55,10 @@ def read_summary(folder: Path):
 def leaderboard(folder: Path, top: int | None = None):
     """One row a configuration (mean and std over repeats), best first.
 
-    Returns ``(table, meta)``: ``table`` has the swept parameters, ``n`` (finished trials of the
-    configuration), ``failed``, then for each metric its mean and, with repeats, ``<metric>_std``.
+    Returns ``(table, meta)``: ``table`` has the swept parameters, ``n`` (the configuration's
+    trials, whatever their status), the counts ``failed``, ``diverged`` and ``stopped``, then for
+    each metric its mean over the finished (ok or stopped) trials and, with repeats,
+    ``<metric>_std``.
     """
     import pandas as pd
 

@@ -239,7 +239,7 @@ def load_sweep(folder: Path) -> SweepResults:
     import numpy as np
     import pandas as pd
 
-    from nnrun.store import format_value
+    from nnrun.values import format_value
 
     meta = _read_json(folder / "sweep.json")
     parameters = [str(p) for p in meta.get("parameters") or []]
@@ -396,7 +396,7 @@ def categories(sweep: SweepResults, parameter: str) -> list[Any]:
     present = list(dict.fromkeys(sweep.summary[parameter].dropna()))
     if is_numeric(sweep, parameter):
         return sorted(present)
-    from nnrun.store import format_value as cell
+    from nnrun.values import format_value as cell
 
     spec = ((sweep.config.get("sweep") or {}).get("parameters") or {}).get(parameter)
     if isinstance(spec, dict):  # a random search's {choice: [...]}

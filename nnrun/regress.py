@@ -53,6 +53,7 @@ import yaml
 
 from nnrun import __version__
 from nnrun.errors import NnrunError
+from nnrun.values import format_value
 
 DEFAULT_TOLERANCE = "0.01"
 SIGNIFICANT_DIGITS = 6
@@ -162,15 +163,7 @@ def _canonical(value: Any) -> str:
 
 def _flow(value: Any) -> str:
     """A parameter value as a reader writes it: ``relu``, ``0.1``, ``[32, 32]``, ``null``."""
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_flow(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k}: {_flow(v)}" for k, v in value.items()) + "}"
-    return str(value)
+    return format_value(value, "null")
 
 
 def _sort_key(values: Sequence[Any]) -> tuple:
@@ -843,11 +836,10 @@ def _write_baseline(path: Path, document: dict) -> None:
                                   allow_unicode=True, width=4096)
     else:
         text = json.dumps(document, indent=2) + "\n"
+    from nnrun.store import atomic_write_text
+
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        temporary = path.with_name(path.name + ".tmp")
-        temporary.write_text(text, encoding="utf-8")
-        temporary.replace(path)
+        atomic_write_text(path, text)
     except OSError as error:
         raise NnrunError(f"{path}: cannot write the baseline: {error}") from None
 

@@ -8,7 +8,8 @@
   trials/<id>/metrics.csv         one row an epoch
   trials/<id>/weights.npz         final weights W1..WL, b1..bL
   trials/<id>/checkpoint.npz      halving: the trainer's state where a rung stopped it (arrays,
-                                  plus the scalars as JSON text); gone once the trial finishes
+                                  plus the scalars as JSON text); removed once the trial ends ok
+                                  or diverged, kept where a trial stays stopped
   trials/<id>/result.json         status, final metrics, timings; written last, it marks the
                                   trial as done (a folder without it is an unfinished trial)
 ```
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from nnrun.errors import NnrunError
+from nnrun.values import format_value
 
 LOCK_NAME = ".nnrun.lock"
 METRIC_COLUMNS = ("train_loss", "val_loss", "test_loss",
@@ -140,19 +142,6 @@ def decode_state(skeleton: Any, arrays: dict[str, np.ndarray]) -> Any:
             return tuple(decode_state(item, arrays) for item in skeleton["__tuple__"])
         return {key: decode_state(item, arrays) for key, item in skeleton["__dict__"]}
     return skeleton
-
-
-def format_value(value: Any) -> str:
-    """A parameter value as one CSV cell: lists in YAML flow form (``[32, 32]``)."""
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(format_value(v) for v in value) + "]"
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        return repr(value)
-    return str(value)
 
 
 def _csv_text(columns: Sequence[str], rows: Sequence[dict[str, Any]]) -> str:

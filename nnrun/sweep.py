@@ -26,17 +26,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-import yaml
-
 from nnrun.config import TRIAL_SECTIONS, SweepSpec, get_dotted, set_dotted, validate_trial_config
 from nnrun.errors import ConfigError
+from nnrun.values import format_value
 
 __all__ = [
     "Trial",
     "configurations",
     "describe_trials",
     "expand",
-    "format_value",
     "get_dotted",
     "make_trial",
     "resolve_metric",
@@ -103,8 +101,8 @@ def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Tria
         config = validate_trial_config(config)
     except ConfigError as error:
         raise ConfigError([
-            f"{spec.path}: sweep.parameters: the combination {format_value(params)} is not a "
-            f"valid configuration: {message}" for message in error.errors
+            f"{spec.path}: sweep.parameters: the combination {format_value(params, 'null')} is "
+            f"not a valid configuration: {message}" for message in error.errors
         ]) from None
     del config["seed"]
     seed = trial_seed(spec.seed, config, repeat)
@@ -213,21 +211,11 @@ def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
         ])
 
 
-def format_value(value: Any) -> str:
-    """A swept value as text for tables and CSV: lists in YAML flow form ("[32, 32]")."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, list | dict):
-        return yaml.safe_dump(value, default_flow_style=True, sort_keys=False,
-                              width=math.inf).strip()
-    return json.dumps(value)
-
-
 def describe_trials(trials: Iterable[Trial], parameters: Iterable[str]) -> list[dict[str, Any]]:
     """Rows for ``nnrun sweep --dry-run``: trial, repeat, seed, then one column per swept key."""
     keys = list(parameters)
     return [
         {"trial": trial.id, "repeat": trial.repeat, "seed": trial.seed,
-         **{key: format_value(trial.params.get(key)) for key in keys}}
+         **{key: format_value(trial.params.get(key), 'null') for key in keys}}
         for trial in trials
     ]

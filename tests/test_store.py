@@ -15,7 +15,8 @@ import pytest
 import yaml
 
 from nnrun.errors import NnrunError
-from nnrun.store import LOCK_NAME, ResultsStore, SweepLock, format_value
+from nnrun.store import LOCK_NAME, ResultsStore, SweepLock
+from nnrun.values import format_value
 
 
 def record(trial: str, status: str = "ok", value: float = 0.5) -> dict:

@@ -20,11 +20,11 @@ from nnrun.sweep import (
     canonical_json,
     describe_trials,
     expand,
-    format_value,
     make_trial,
     resolve_metric,
     trial_id,
 )
+from nnrun.values import format_value
 
 SMALL = """\
 name: ids
@@ -338,6 +338,8 @@ def test_describe_trials():
 
 
 def test_format_value():
-    assert [format_value(v) for v in (0.1, 3, "relu", None, True, [8, 8], [], 1e-5)] == \
-        ["0.1", "3", "relu", "null", "true", "[8, 8]", "[]", "1e-05"]
+    assert [format_value(v, "null") for v in (0.1, 3, "relu", None, True, [8, 8], [], 1e-5,
+                                               {"patience": 5, "monitor": None})] == \
+        ["0.1", "3", "relu", "null", "true", "[8, 8]", "[]", "1e-05",
+         "{patience: 5, monitor: null}"]
     assert math.isclose(float(format_value(1 / 3)), 1 / 3)
