@@ -122,6 +122,8 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
             fill()
         finished = True
     finally:
+        if not finished:
+            _quiet_shutdown_logs()
         if client is not None:
             if not finished and in_flight:
                 with contextlib.suppress(Exception):
@@ -131,6 +133,13 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
                 client.close()
         if cluster is not None:
             _close_local_cluster(cluster, hurry=not finished)
+
+
+def _quiet_shutdown_logs() -> None:
+    """Stopping mid-sweep (Ctrl-C, fail-fast) closes connections that have messages in flight;
+    dask and asyncio then log "comm closed" tracebacks that say nothing to the user."""
+    for name in ("distributed", "asyncio", "tornado"):
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _connect(scheduler: str | None, jobs: int, log: Log) -> tuple[Any, Any]:
