@@ -183,6 +183,9 @@ def train_trial(trial_id: str, config: dict[str, Any], params: dict[str, Any] | 
             weights=[np.array(w) for w in net.weights],
             biases=[np.array(b) for b in net.biases],
         )
+        if status == "diverged":
+            result["error"] = (f"diverged in epoch {trainer.epoch}: the loss or the weights "
+                               f"became infinite or NaN (a smaller optimizer.lr usually helps)")
     except Exception as error:  # a trial's own failure is recorded, and the sweep goes on
         message = (str(error) if isinstance(error, NnrunError)
                    else f"{type(error).__name__}: {error}")

@@ -225,8 +225,12 @@ def test_a_diverging_trial_is_recorded_as_diverged(cli, small_config: Path,
                     "--set", "loss=mse", "--set", "model.output=identity",
                     "--set", "sweep.parameters.optimizer.lr=[0.05, 1.0e+12]")
     assert result.exit_code == 0, result.output
-    statuses = sorted(r["status"] for r in summary_rows(tmp_path / "out" / "small").values())
-    assert statuses == ["diverged", "diverged", "ok", "ok"]
+    rows = summary_rows(tmp_path / "out" / "small")
+    assert sorted(r["status"] for r in rows.values()) == ["diverged", "diverged", "ok", "ok"]
+    diverged = next(t for t, r in rows.items() if r["status"] == "diverged")
+    record = json.loads((tmp_path / "out" / "small" / "trials" / diverged / "result.json")
+                        .read_text())
+    assert record["error"].startswith("diverged in epoch ")
 
 
 def _children(pid: int) -> list[int]:
