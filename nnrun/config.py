@@ -122,6 +122,9 @@ class DataSection(_Section):
                 problems.append(("path", f"required for dataset {self.dataset}: the file to read"))
             if self.dataset == "csv" and self.target is None:
                 problems.append(("target", "required for dataset csv: the label column"))
+            if self.dataset == "npz" and self.target is not None:
+                problems.append(("target", "an npz file holds its labels in the array y; "
+                                 "target is only for csv files"))
         else:
             for key in ("path", "target"):
                 if getattr(self, key) is not None:

@@ -681,3 +681,8 @@ def test_rung_keys_are_an_error_where_nothing_is_halved():
     bayes = BASE + "sweep:\n  method: bayes\n  samples: 4\n  max_epochs: 3\n"
     assert "sweep.max_epochs: only successive halving" in one_error(bayes)
     load_config_text(bayes + "  early_stop: halving\n", "exp.yaml")
+
+
+def test_a_target_for_an_npz_file_is_an_error():
+    text = "data:\n  dataset: npz\n  path: d.npz\n  target: label\n"
+    assert one_error(text).startswith("exp.yaml:4:11: data.target: an npz file holds its labels")
