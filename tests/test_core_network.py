@@ -180,6 +180,25 @@ def test_sigmoid_never_overflows():
     np.testing.assert_allclose(out, [0.0, 0.5, 1.0])
 
 
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+@pytest.mark.parametrize("offset", [0.0, 50.0, 85.0, 1e3, 1e30, -50.0, -70.0, -100.0, -1e3, -1e30])
+def test_softmax_and_its_log_sum_exp_for_any_logits(dtype, offset):
+    """Ordinary logits take the unshifted fast path, huge or very negative ones the shifted
+    one: either way, without a warning, the float64 results of the textbook formula."""
+    rng = np.random.default_rng(0)
+    z = (3.0 * rng.standard_normal((6, 4)) + offset).astype(dtype)
+    z[0] -= offset  # an ordinary row beside the others
+    out, log_sum_exp = np.empty_like(z), np.empty(6, dtype)
+    with np.errstate(over="raise", divide="raise", invalid="raise"):
+        ACTIVATIONS["softmax"].f(z, out, log_sum_exp)
+    exact = z.astype(np.float64)
+    shifted = np.exp(exact - exact.max(axis=1, keepdims=True))
+    rtol = 1e-6 if dtype == "float32" else 1e-14
+    np.testing.assert_allclose(out, shifted / shifted.sum(axis=1, keepdims=True), rtol=rtol)
+    lse = exact.max(axis=1) + np.log(shifted.sum(axis=1))
+    np.testing.assert_allclose(log_sum_exp, lse, rtol=rtol)
+
+
 def test_initial_cross_entropy_is_log_of_class_count():
     X = np.random.default_rng(0).normal(size=(500, 20))
     Y = np.eye(10)[np.arange(500) % 10]
@@ -199,6 +218,18 @@ def test_evaluate_reports_loss_and_accuracy():
     assert result["loss"] == pytest.approx(net.cost(X, Y))
     regression = Network([2, 1], loss="mse", task="regression")
     assert regression.evaluate(X, Y[:, :1])["accuracy"] is None
+
+
+def test_train_batch_refuses_targets_of_the_wrong_shape():
+    """(8, 1) targets for 3 outputs broadcast against a^L: refused, weights left alone."""
+    net = Network([2, 4, 3], activation="tanh", loss="mse", task="regression")
+    before = net.parameters.copy()
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    with pytest.raises(ValueError, match=r"Y must have shape \(8, 3\), got \(8, 1\)"):
+        net.train_batch(X, np.ones((8, 1)), make_optimizer("sgd", lr=0.1))
+    with pytest.raises(ValueError, match=r"X must have shape \(n, 2\)"):
+        net.train_batch(X[:, :1], np.ones((8, 3)), make_optimizer("sgd", lr=0.1))
+    np.testing.assert_array_equal(net.parameters, before)
 
 
 # -- configuration -------------------------------------------------------------------------

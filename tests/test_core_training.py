@@ -214,3 +214,21 @@ def test_three_spirals_reach_95_percent_with_tanh():
     assert trainer.run() == "ok"
     assert trainer.history[-1]["train_accuracy"] >= 0.95
     assert net.evaluate(X, Y)["accuracy"] >= 0.95
+
+
+def test_a_checkpoint_of_another_parameter_layout_is_refused() -> None:
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    Y = np.eye(2)[rng.integers(0, 2, 20)]
+
+    def trainer() -> Trainer:
+        net = Network([3, 4, 2], activation="tanh", loss="cross_entropy", seed=0)
+        return Trainer(net, make_optimizer("sgd", lr=0.1), X, Y, batch_size=5, epochs=4, seed=0)
+
+    first = trainer()
+    first.run(until_epoch=2)
+    state = first.state_dict()
+    trainer().load_state_dict(state)  # the same layout loads
+    del state["layout"]  # as written before the weights were stored transposed
+    with pytest.raises(ValueError, match="written by another version of nnrun"):
+        trainer().load_state_dict(state)

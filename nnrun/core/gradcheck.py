@@ -29,8 +29,8 @@ def gradcheck(net: Network, X: np.ndarray, Y: np.ndarray, eps: float = 1e-6) -> 
     """
     if net.dtype != np.float64:
         raise ValueError("gradcheck needs a float64 network (float32 cannot resolve eps)")
-    _, dW, db = net.gradients(X, Y)
-    analytic = np.concatenate([g.ravel() for pair in zip(dW, db, strict=True) for g in pair])
+    net.gradients(X, Y)
+    analytic = net.gradient.copy()  # flat, laid out as ``parameters``
     numeric = np.empty_like(analytic)
     theta = net.parameters
     for i in range(theta.size):

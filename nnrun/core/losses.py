@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nnrun.core.activations import Activation
+from nnrun.core.activations import Activation, ones
 
 
 class Loss(NamedTuple):
@@ -63,8 +63,9 @@ def softmax_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.n
     lse_i = log sum_k e^{z_ik} = max_i + log sum_k e^{z_ik - max_i} never overflows
     (softmax computed it), and no probability is ever passed to log.
     """
-    # sum_ij y_ij (lse_i - z_ij) = sum_j (lse^T y)_j - <y, z>
-    return (float((lse @ y).sum()) - float(np.vdot(y, z))) / z.shape[0]
+    # sum_ij y_ij (lse_i - z_ij) = (lse^T y) 1 - <y, z>
+    lse_y = lse @ y
+    return (float(np.vdot(lse_y, ones(len(lse_y), lse_y.dtype))) - float(np.vdot(y, z))) / len(z)
 
 
 def binary_cross_entropy(

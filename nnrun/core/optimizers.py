@@ -47,7 +47,7 @@ class Optimizer:
             self.state = [{} for _ in params]
         self.steps += 1
         for theta, grad, state in zip(params, grads, self.state, strict=True):
-            if len(state) < len(self.buffers) + 2:
+            if "work" not in state:  # a new array, or only the buffers of a loaded state
                 self._add_missing_buffers(state, theta)
             if self.weight_decay:
                 # g = g + wd * theta, into a buffer: the caller's gradient stays as it was

@@ -13,6 +13,10 @@ import numpy as np
 from nnrun.core.network import Network, correct_count, predicted_labels
 from nnrun.core.optimizers import Optimizer
 
+# How ``Network.parameters`` lays out the weights (W[l]^T, then b[l], layer after layer): a
+# checkpoint of another layout would load without an error into wrong weights.
+PARAMETER_LAYOUT = "W^T,b per layer"
+
 STATUSES = ("running", "ok", "diverged")
 
 
@@ -150,7 +154,7 @@ class Trainer:
         X = np.take(self.X_train, order, axis=0, out=self._X_shuffled, mode="clip")
         Y = np.take(self.Y_train, order, axis=0, out=self._Y_shuffled, mode="clip")
         params, grads = [net.parameters], [net.gradient]
-        grad_weights = net._grad_weights
+        grad_weights_T = net._grad_weights_T  # contiguous, so vdot reads them in place
         net._sync()
 
         loss_sum, n_batches, n_predicted = 0.0, 0, 0
@@ -167,9 +171,9 @@ class Trainer:
             if self.classification:  # checked against the labels once the epoch is over
                 outputs = net._workspace(X_batch.shape[0]).activations[-1]
                 n_predicted = begin + X_batch.shape[0]
-                predicted[begin:n_predicted] = predicted_labels(outputs)
-            for l, dW in enumerate(grad_weights):
-                grad_norm_sums[l] += math.sqrt(float(np.vdot(dW, dW)))
+                predicted_labels(outputs, out=predicted[begin:n_predicted])
+            for l, dW_T in enumerate(grad_weights_T):
+                grad_norm_sums[l] += math.sqrt(float(np.vdot(dW_T, dW_T)))
             opt.step(params, grads)
         self.epoch += 1
         if self.status == "running" and not np.isfinite(net.parameters).all():
@@ -221,6 +225,7 @@ class Trainer:
         """Everything needed to carry on later: weights, optimizer, generator, early stopping,
         history and counters (all copied)."""
         return {
+            "layout": PARAMETER_LAYOUT,
             "parameters": self.net.parameters.copy(),
             "optimizer": self.opt.state_dict(),
             "rng": copy.deepcopy(self.rng.bit_generator.state),
@@ -239,6 +244,11 @@ class Trainer:
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         """Continue from a ``state_dict`` (the trainer must be built with the same settings)."""
+        if state.get("layout") != PARAMETER_LAYOUT:
+            raise ValueError(
+                f"this checkpoint stores the parameters as {state.get('layout', 'W (old)')!r}, "
+                f"not as {PARAMETER_LAYOUT!r}: it was written by another version of nnrun; "
+                "train the trial again (nnrun sweep --no-resume)")
         self.net._sync()
         np.copyto(self.net.parameters, state["parameters"])
         self.opt.load_state_dict(state["optimizer"])
