@@ -214,7 +214,9 @@ def show(
         view.add_column(column, justify="right" if column != "trial" else "left")
     for rank, (_, row) in enumerate(table.iterrows(), start=1):
         view.add_row(str(rank), *(format_cell(table, row, c) for c in columns))
-    Console(soft_wrap=False, width=max(100, len(columns) * 18)).print(view)
+    # in a terminal, its width; in a pipe or a log, wide enough that no cell wraps
+    width = None if sys.stdout.isatty() else max(100, len(columns) * 18)
+    Console(soft_wrap=False, width=width).print(view)
 
 
 @app.command()
