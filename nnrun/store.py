@@ -42,8 +42,8 @@ METRIC_COLUMNS = ("train_loss", "val_loss", "test_loss",
 
 
 def utc_now() -> str:
-    """The current time in ISO 8601, UTC, to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat()
+    """The current time in ISO 8601, UTC, to the millisecond (a quick sweep's run time shows)."""
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 def _new_file_mode() -> int:
