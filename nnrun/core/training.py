@@ -10,14 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from nnrun.core.network import Network, correct_count, predicted_labels
+from nnrun.core.network import Network, predicted_labels
 from nnrun.core.optimizers import Optimizer
 
 # How ``Network.parameters`` lays out the weights (W[l]^T, then b[l], layer after layer): a
 # checkpoint of another layout would load without an error into wrong weights.
 PARAMETER_LAYOUT = "W^T,b per layer"
-
-STATUSES = ("running", "ok", "diverged")
 
 
 class Trainer:
@@ -265,4 +263,4 @@ class Trainer:
         self.wall_s = state["wall_s"]
 
 
-__all__ = ["Trainer", "correct_count"]
+__all__ = ["PARAMETER_LAYOUT", "Trainer"]
