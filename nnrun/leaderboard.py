@@ -39,17 +39,50 @@ def read_sweep_meta(folder: Path) -> dict[str, Any]:
         raise NnrunError(f"{path}: not valid JSON ({error})") from None
 
 
-def read_summary(folder: Path):
-    """summary.csv as a DataFrame (empty when no trial has finished yet)."""
+def read_summary(folder: Path, meta: dict[str, Any] | None = None):
+    """summary.csv as a DataFrame, plus the sweep's trials that finished after it was last
+    written (from their result.json): a sweep still running, or killed, shows all it has.
+
+    Trial folders that are not the sweep's (an earlier, wider version of it left them) are
+    left out. Empty when no trial has finished yet.
+    """
     import pandas as pd
 
-    path = Path(folder) / "summary.csv"
-    if not path.is_file() or path.stat().st_size == 0:  # empty: cut short before its header
-        return pd.DataFrame(columns=["trial", "status", "seed"])
-    try:
-        return pd.read_csv(path, dtype={"trial": str}, keep_default_na=True)
-    except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
-        raise NnrunError(f"{path}: cannot read it ({error})") from None
+    from nnrun.values import format_value
+
+    folder = Path(folder)
+    meta = read_sweep_meta(folder) if meta is None else meta
+    path = folder / "summary.csv"
+    if path.is_file() and path.stat().st_size > 0:  # empty: cut short before its header
+        try:
+            summary = pd.read_csv(path, dtype={"trial": str, "status": str})
+        except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
+            raise NnrunError(f"{path}: cannot read it ({error})") from None
+    else:
+        summary = pd.DataFrame({"trial": pd.Series(dtype=str), "status": pd.Series(dtype=str)})
+    known = set(summary["trial"])
+    parameters = [str(p) for p in meta.get("parameters") or []]
+    # a bayes sweep lists its trials as it proposes them
+    current = {str(t) for t in meta.get("trials") or []}
+    trials_dir = folder / "trials"
+    extra = []
+    for trial_dir in sorted(trials_dir.iterdir()) if trials_dir.is_dir() else []:
+        if trial_dir.name in known or (current and trial_dir.name not in current):
+            continue
+        try:
+            record = json.loads((trial_dir / "result.json").read_text())
+        except (OSError, ValueError):
+            continue  # not finished, or being written this moment
+        row = {"trial": trial_dir.name, "status": record.get("status"), "seed": record.get("seed"),
+               "best_epoch": record.get("best_epoch"), "epochs_run": record.get("epochs_run"),
+               "wall_s": record.get("wall_s")}
+        params = record.get("params") or {}
+        row.update({p: format_value(params.get(p)) for p in parameters})
+        row.update(record.get("final") or {})
+        extra.append(row)
+    if extra:
+        summary = pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
+    return summary
 
 
 def leaderboard(folder: Path, top: int | None = None):
@@ -63,7 +96,7 @@ def leaderboard(folder: Path, top: int | None = None):
     import pandas as pd
 
     meta = read_sweep_meta(folder)
-    summary = read_summary(folder)
+    summary = read_summary(folder, meta)
     params = [p for p in meta.get("parameters", []) if p in summary.columns]
     metric = meta.get("metric") or "val_loss"
     goal = meta.get("goal") or "minimize"

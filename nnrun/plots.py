@@ -239,38 +239,13 @@ def load_sweep(folder: Path) -> SweepResults:
     import numpy as np
     import pandas as pd
 
-    from nnrun.values import format_value
+    from nnrun.leaderboard import read_summary
 
     meta = _read_json(folder / "sweep.json")
     parameters = [str(p) for p in meta.get("parameters") or []]
     summary_path = folder / "summary.csv"
-    if summary_path.is_file() and summary_path.stat().st_size > 0:
-        try:
-            summary = pd.read_csv(summary_path, dtype={"trial": str, "status": str})
-        except (ValueError, pd.errors.ParserError) as error:
-            raise NnrunError(f"{summary_path}: cannot read it ({error})") from None
-    else:
-        summary = pd.DataFrame({"trial": pd.Series(dtype=str), "status": pd.Series(dtype=str)})
-    known = set(summary["trial"])
-    extra = []
+    summary = read_summary(folder, meta)
     trials_dir = folder / "trials"
-    trial_dirs = sorted(trials_dir.iterdir()) if trials_dir.is_dir() else []
-    for trial_dir in trial_dirs:
-        if trial_dir.name in known or not (trial_dir / "result.json").is_file():
-            continue
-        try:
-            record = _read_json(trial_dir / "result.json")
-        except NnrunError:
-            continue  # being written this moment: the next plot will have it
-        row = {"trial": trial_dir.name, "status": record.get("status"), "seed": record.get("seed"),
-               "best_epoch": record.get("best_epoch"), "epochs_run": record.get("epochs_run"),
-               "wall_s": record.get("wall_s")}
-        params = record.get("params") or {}
-        row.update({p: format_value(params.get(p)) for p in parameters})
-        row.update(record.get("final") or {})
-        extra.append(row)
-    if extra:
-        summary = pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
     for p in parameters:
         if p not in summary.columns:
             summary[p] = None

@@ -103,6 +103,10 @@ def test_show_on_a_summary_cut_short_is_not_a_traceback(cli, swept: Path, tmp_pa
     (folder / "summary.csv").write_text("")  # a disk full or a kill before the first row
     result = invoke(cli, "show", folder, "--format", "csv")
     assert result.exit_code == 0, result.output
+    assert len(result.stdout.splitlines()) == 1 + 4  # rebuilt from the trials' result.json
+    shutil.rmtree(folder / "trials")
+    result = invoke(cli, "show", folder, "--format", "csv")
+    assert result.exit_code == 0, result.output
     assert result.stdout.splitlines() == ["n,val_accuracy"]  # a header, no configuration
     (folder / "summary.csv").write_text('trial,status\n"abc,ok\n')  # an unclosed quote
     result = invoke(cli, "show", folder)

@@ -364,3 +364,22 @@ def test_ctrl_c_stops_cleanly_with_finished_trials_on_disk(tmp_path: Path) -> No
     stdout, stderr = again.communicate(timeout=240)
     assert again.returncode == 0, stderr
     assert f"{len(finished)} of them from an earlier run" in stdout
+
+
+def test_plots_and_show_leave_out_the_trials_of_an_earlier_wider_sweep(cli, small_config: Path,
+                                                                      tmp_path: Path) -> None:
+    from nnrun.plots import load_sweep
+
+    out = tmp_path / "out"
+    wider = invoke(cli, "sweep", small_config, "--out", out, "-j", "1",
+                   "--set", "sweep.parameters.optimizer.lr=[0.05, 0.1, 0.2]")
+    assert wider.exit_code == 0, wider.output
+    narrower = invoke(cli, "sweep", small_config, "--out", out, "-j", "1")
+    assert narrower.exit_code == 0, narrower.output
+    folder = out / "small"
+    assert len(list(folder.glob("trials/*/result.json"))) == 6
+    (folder / "summary.csv").unlink()  # as if the sweep were killed before writing it
+    assert len(load_sweep(folder).summary) == 4
+    shown = invoke(cli, "show", folder, "--format", "csv")
+    assert shown.exit_code == 0, shown.output
+    assert len(shown.stdout.strip().splitlines()) == 1 + 4  # header and the 4 configurations
