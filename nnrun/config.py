@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 from pydantic_core import PydanticCustomError
 
 from nnrun.errors import ConfigError, NnrunError
+from nnrun.values import METRICS
 
 __all__ = [
     "DATASETS",
@@ -54,9 +55,6 @@ __all__ = [
 BUILTIN_DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits", "mnist1d")
 FILE_DATASETS = ("csv", "npz")
 DATASETS = BUILTIN_DATASETS + FILE_DATASETS
-METRICS = (
-    "train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy", "test_accuracy",
-)
 SWEEP_METHODS = ("grid", "random", "halving", "bayes")
 DISTRIBUTIONS = ("uniform", "log_uniform", "int_uniform", "choice")
 # The sections of a file that make up one trial's configuration (plus its seed).

@@ -71,8 +71,8 @@ def sweep_meta(spec: Any, trials: list, metric: str, goal: str, task: str) -> di
 def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
-              log: Callable[[str], None] | None = None, worker: Worker = run_task,
-              source_factory: Callable[..., TaskSource] | None = None) -> SweepOutcome:
+              log: Callable[[str], None] | None = None, worker: Worker = run_task
+              ) -> SweepOutcome:
     """Run every trial of ``spec`` that has not finished yet and store the results.
 
     A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
@@ -100,7 +100,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
         if not resume:
             store.clear()
         records: dict[str, dict[str, Any]] = {}
-        search = spec.method in ("halving", "bayes") and source_factory is None
+        search = spec.method in ("halving", "bayes")
         if search:
             # Halving and bayes decide what runs next from every result so far, also those of
             # a killed earlier run (rungs reached, checkpoints): see nnrun.search.
@@ -123,6 +123,9 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
                 if record is not None and record.get("status") in FINISHED:
                     records[trial.id] = record
             n_trials = len(trials)
+            source = ListSource([Task(trial.id, trial.config, trial.params, base_dir)
+                                 for trial in trials if trial.id not in records])
+            n_tasks = len(source)
         meta = sweep_meta(spec, trials, metric, goal, dataset.task)
         previous = store.read_sweep()
         if previous and resume and previous.get("started_at"):
@@ -135,12 +138,6 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
         elif records:
             log(f"resuming {store.folder}: {len(records)} of {len(trials)} trials already "
                 f"finished, running {len(trials) - len(records)}")
-        by_id = {trial.id: trial for trial in trials}
-        if not search:
-            tasks = [Task(trial.id, trial.config, trial.params, base_dir)
-                     for trial in trials if trial.id not in records]
-            source = source_factory(tasks) if source_factory else ListSource(tasks)
-            n_tasks = len(tasks)
         params = list(spec.parameters)
 
         def write_summary() -> None:
@@ -148,18 +145,16 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
             store.write_summary(ordered, params, dataset.task)
 
         last_summary = 0.0
-        progress = SweepProgress(n_tasks, metric, goal, skipped=len(records), live=live)
+        progress = SweepProgress(n_tasks, metric, goal, live=live)
         try:
             with progress:
                 results = iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
                                        worker=worker, log=log)
                 try:
                     for task, result in results:
-                        trial = by_id.get(task.trial_id)
-                        config = trial.config if trial is not None else task.config
                         # what a search source records in result.json (rung reached, ...)
                         result = {**task.extra.get("record", {}), **result}
-                        record = store.write_trial(config, result)
+                        record = store.write_trial(task.config, result)
                         records[task.trial_id] = record
                         source.tell(task, result)
                         progress.update(record)

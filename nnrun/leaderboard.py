@@ -12,9 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from nnrun.errors import NnrunError
-
-METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
-           "test_accuracy")
+from nnrun.values import METRICS
 
 
 def read_sweep_meta(folder: Path) -> dict[str, Any]:
@@ -34,9 +32,14 @@ def read_sweep_meta(folder: Path) -> dict[str, Any]:
         raise NnrunError(f"{folder}: not an nnrun results folder (no sweep.json); "
                          f"give the folder `nnrun sweep` wrote, e.g. results/<name>")
     try:
-        return json.loads(path.read_text())
+        meta = json.loads(path.read_text())
+    except OSError as error:
+        raise NnrunError(f"{path}: cannot read it ({error.strerror})") from None
     except ValueError as error:
         raise NnrunError(f"{path}: not valid JSON ({error})") from None
+    if not isinstance(meta, dict):
+        raise NnrunError(f"{path}: expected a JSON object")
+    return meta
 
 
 def read_summary(folder: Path, meta: dict[str, Any] | None = None):

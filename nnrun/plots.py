@@ -239,9 +239,9 @@ def load_sweep(folder: Path) -> SweepResults:
     import numpy as np
     import pandas as pd
 
-    from nnrun.leaderboard import read_summary
+    from nnrun.leaderboard import read_summary, read_sweep_meta
 
-    meta = _read_json(folder / "sweep.json")
+    meta = read_sweep_meta(folder)
     parameters = [str(p) for p in meta.get("parameters") or []]
     summary_path = folder / "summary.csv"
     summary = read_summary(folder, meta)

@@ -22,7 +22,7 @@ def _format_duration(seconds: float) -> str:
 class SweepProgress:
     """Counts finished trials and shows them; use as a context manager around the run."""
 
-    def __init__(self, total: int, metric: str, goal: str, *, skipped: int = 0,
+    def __init__(self, total: int, metric: str, goal: str, *,
                  stream: TextIO | None = None, live: bool | None = None):
         self.stream = stream or sys.stderr
         self.live = self.stream.isatty() if live is None else live
@@ -31,7 +31,6 @@ class SweepProgress:
         self.goal = goal
         self.done = 0
         self.failed = 0
-        self.skipped = skipped
         self.best: float | None = None
         self.started = time.monotonic()
         self._progress: Any = None

@@ -66,6 +66,9 @@ class ListSource:
     def tell(self, task: Task, result: dict[str, Any]) -> None:
         pass
 
+    def __len__(self) -> int:
+        return len(self._tasks)
+
 
 def failed_result(task: Task, message: str, traceback_text: str | None = None) -> dict[str, Any]:
     """The result of a trial that could not run at all."""

@@ -34,11 +34,9 @@ from typing import Any
 import numpy as np
 
 from nnrun.errors import NnrunError
-from nnrun.values import format_value
+from nnrun.values import METRICS, format_value
 
 LOCK_NAME = ".nnrun.lock"
-METRIC_COLUMNS = ("train_loss", "val_loss", "test_loss",
-                  "train_accuracy", "val_accuracy", "test_accuracy")
 
 
 def utc_now() -> str:
@@ -321,7 +319,7 @@ class ResultsStore:
     def write_summary(self, records: Sequence[dict[str, Any]], parameters: Sequence[str],
                       task: str) -> None:
         """summary.csv: one row a trial, in the order given."""
-        metrics = [m for m in METRIC_COLUMNS if task == "classification" or "accuracy" not in m]
+        metrics = [m for m in METRICS if task == "classification" or "accuracy" not in m]
         columns = ["trial", "status", "seed", *parameters, *metrics,
                    "best_epoch", "epochs_run", "wall_s"]
         rows = []

@@ -34,15 +34,19 @@ def _limit_blas_threads() -> None:
         _BLAS_LIMITED = True
 
 
+def _cache_key(data_spec: dict[str, Any], base_dir: str | Path | None, dtype: str) -> str:
+    return json.dumps([data_spec, str(base_dir), dtype], sort_keys=True, default=str)
+
+
 def get_dataset(data_spec: dict[str, Any], base_dir: str | Path | None = None,
                 dtype: str = "float64"):
     """The data set of ``data_spec`` in ``dtype``, built once per process and cached."""
     from nnrun.data import load_dataset
 
-    key = json.dumps([data_spec, str(base_dir), dtype], sort_keys=True, default=str)
+    key = _cache_key(data_spec, base_dir, dtype)
     dataset = _DATASETS.get(key)
     if dataset is None:
-        base_key = json.dumps([data_spec, str(base_dir), "float64"], sort_keys=True, default=str)
+        base_key = _cache_key(data_spec, base_dir, "float64")
         dataset = _DATASETS.get(base_key)
         if dataset is None:
             seed = data_spec.get("seed")
@@ -58,8 +62,7 @@ def get_dataset(data_spec: dict[str, Any], base_dir: str | Path | None = None,
 def cache_dataset(data_spec: dict[str, Any], base_dir: str | Path | None, dataset) -> None:
     """Give this process's cache a float64 data set loaded elsewhere, as :func:`get_dataset`
     would have built it: a dask worker gets file data sets from the driver (no shared disk)."""
-    key = json.dumps([data_spec, str(base_dir), "float64"], sort_keys=True, default=str)
-    _DATASETS.setdefault(key, dataset)
+    _DATASETS.setdefault(_cache_key(data_spec, base_dir, "float64"), dataset)
 
 
 def _cast_dataset(dataset, dtype: str):

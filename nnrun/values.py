@@ -1,8 +1,14 @@
-"""One way to write a parameter value as text, for summary.csv, tables, baselines and plots."""
+"""One way to write a parameter value as text, for summary.csv, tables, baselines and plots;
+and the names of the metrics those all show."""
 
 from __future__ import annotations
 
 from typing import Any
+
+# The final metrics of a trial, as summary.csv's columns name them (accuracies only for
+# classification).
+METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+           "test_accuracy")
 
 
 def format_value(value: Any, none: str = "") -> str:

@@ -7,11 +7,13 @@ import csv
 import json
 import os
 import signal
+import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, invoke, nnrun_process
+from conftest import ROOT, SMALL, invoke, nnrun_process
 
 from nnrun.driver import run_sweep
 from nnrun.errors import NnrunError
@@ -263,11 +265,21 @@ def wait_for_results(out: Path, count: int, timeout: float = 120) -> None:
         time.sleep(0.05)
 
 
+@contextlib.contextmanager
+def sweep_process(config: Path, out: Path, jobs: int = 2) -> Iterator[subprocess.Popen]:
+    """`nnrun sweep` running as a real process; killed on the way out if still alive."""
+    process = nnrun_process("sweep", config, "--out", out, "--jobs", str(jobs))
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+
+
 def _write_long_config(tmp_path: Path, epochs: int = 150) -> Path:
     path = tmp_path / "long.yaml"
-    text = (ROOT / "tests" / "conftest.py").read_text()
-    small = text.split('SMALL = """\\\n', 1)[1].split('"""', 1)[0]
-    path.write_text(small.replace("epochs: 5", f"epochs: {epochs}")
+    path.write_text(SMALL.replace("epochs: 5", f"epochs: {epochs}")
                     .replace("n_samples: 200", "n_samples: 2000")
                     .replace("optimizer.lr: [0.05, 0.1]", "optimizer.lr: [0.05, 0.1, 0.2, 0.3]"))
     return path
@@ -276,8 +288,7 @@ def _write_long_config(tmp_path: Path, epochs: int = 150) -> Path:
 @pytest.mark.slow
 def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
     config = _write_long_config(tmp_path)
-    process = nnrun_process("sweep", config, "--out", tmp_path / "out", "--jobs", "2")
-    try:
+    with sweep_process(config, tmp_path / "out") as process:
         workers: list[int] = []
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and len(workers) < 2:
@@ -288,9 +299,6 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
         time.sleep(0.5)
         os.kill(workers[0], signal.SIGKILL)
         stdout, stderr = process.communicate(timeout=240)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 0, stderr
     rows = summary_rows(tmp_path / "out" / "small")
     assert len(rows) == 8 and {r["status"] for r in rows.values()} == {"ok"}
@@ -300,16 +308,12 @@ def test_a_killed_worker_loses_nothing(tmp_path: Path) -> None:
 def test_a_sweep_killed_halfway_resumes_to_the_same_results(tmp_path: Path) -> None:
     config = _write_long_config(tmp_path)
     out = tmp_path / "killed"
-    process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
-    try:
+    with sweep_process(config, out) as process:
         wait_for_results(out, 3)
         for pid in [process.pid, *_descendants(process.pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
         process.wait(timeout=30)
-    finally:
-        if process.poll() is None:
-            process.kill()
     finished_before = len(list(out.glob("small/trials/*/result.json")))
     assert 3 <= finished_before < 8
     again = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
@@ -326,8 +330,7 @@ def test_a_sweep_killed_halfway_resumes_to_the_same_results(tmp_path: Path) -> N
 def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path: Path) -> None:
     config = _write_long_config(tmp_path)
     out = tmp_path / "out"
-    first = nnrun_process("sweep", config, "--out", out, "--jobs", "1")
-    try:
+    with sweep_process(config, out, jobs=1) as first:
         deadline = time.monotonic() + 60
         lock_file = out / "small" / LOCK_NAME
         while not (lock_file.exists() and lock_file.read_text()) and time.monotonic() < deadline:
@@ -337,23 +340,16 @@ def test_a_second_sweep_on_the_same_folder_is_refused(tmp_path: Path) -> None:
         assert second.returncode == 2
         assert f"in use by another nnrun sweep (pid {first.pid}" in stderr
         assert "Traceback" not in stderr
-    finally:
-        first.kill()
-        first.wait()
 
 
 @pytest.mark.slow
 def test_ctrl_c_stops_cleanly_with_finished_trials_on_disk(tmp_path: Path) -> None:
     config = _write_long_config(tmp_path)
     out = tmp_path / "out"
-    process = nnrun_process("sweep", config, "--out", out, "--jobs", "2")
-    try:
+    with sweep_process(config, out) as process:
         wait_for_results(out, 2)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
     assert process.returncode == 130, stderr
     assert "interrupted" in stderr and "Traceback" not in stderr
     finished = {p.parent.name for p in out.glob("small/trials/*/result.json")}
