@@ -138,8 +138,13 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
 def _quiet_shutdown_logs() -> None:
     """Stopping mid-sweep (Ctrl-C, fail-fast) closes connections that have messages in flight;
     dask and asyncio then log "comm closed" tracebacks that say nothing to the user."""
-    for name in ("distributed", "asyncio", "tornado"):
-        logging.getLogger(name).setLevel(logging.CRITICAL)
+    # dask's logging config gives children their own levels (tornado.application: error), so
+    # setting the parents is not enough: every logger of these families goes quiet
+    families = ("distributed", "asyncio", "tornado")
+    names = [*families, *logging.root.manager.loggerDict]
+    for name in names:
+        if name.split(".")[0] in families:
+            logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def _connect(scheduler: str | None, jobs: int, log: Log) -> tuple[Any, Any]:

@@ -6,12 +6,15 @@ load -> validate -> expand happen before (config.py, sweep.py); this module runs
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import signal
 import sys
+import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -66,6 +69,36 @@ def sweep_meta(spec: Any, trials: list, metric: str, goal: str, task: str) -> di
             "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
             "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
             "trials": [trial.id for trial in trials]}
+
+
+@contextlib.contextmanager
+def _ctrl_c_noted() -> Iterator[threading.Event]:
+    """Note every Ctrl-C in an Event, and raise KeyboardInterrupt as usual, except inside a
+    ``__del__`` (dask's futures have one), where Python would print it and swallow it.
+
+    The driver checks the Event after each result, so that Ctrl-C always stops the sweep. A
+    SIGINT that was ignored (a background job) stays ignored.
+    """
+    noted = threading.Event()
+    previous = signal.getsignal(signal.SIGINT)
+    if previous is not signal.default_int_handler or \
+            threading.current_thread() is not threading.main_thread():
+        yield noted
+        return
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        noted.set()
+        while frame is not None:
+            if frame.f_code.co_name == "__del__":
+                return
+            frame = frame.f_back
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGINT, on_sigint)
+    try:
+        yield noted
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "loky",
@@ -147,7 +180,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
         last_summary = 0.0
         progress = SweepProgress(n_tasks, metric, goal, live=live)
         try:
-            with progress:
+            with progress, _ctrl_c_noted() as ctrl_c:
                 results = iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
                                        worker=worker, log=log)
                 try:
@@ -158,6 +191,8 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
                         records[task.trial_id] = record
                         source.tell(task, result)
                         progress.update(record)
+                        if ctrl_c.is_set():  # its KeyboardInterrupt was swallowed (see below)
+                            raise KeyboardInterrupt
                         if time.monotonic() - last_summary > SUMMARY_EVERY_S:
                             write_summary()
                             last_summary = time.monotonic()
@@ -170,6 +205,8 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
                     close = getattr(results, "close", None)
                     if close is not None:
                         close()
+                if ctrl_c.is_set():
+                    raise KeyboardInterrupt
         except KeyboardInterrupt:
             outcome.interrupted = True
         finally:

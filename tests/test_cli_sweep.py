@@ -379,3 +379,26 @@ def test_plots_and_show_leave_out_the_trials_of_an_earlier_wider_sweep(cli, smal
     shown = invoke(cli, "show", folder, "--format", "csv")
     assert shown.exit_code == 0, shown.output
     assert len(shown.stdout.strip().splitlines()) == 1 + 4  # header and the 4 configurations
+
+
+def test_ctrl_c_inside_a_finaliser_is_noted_not_lost(monkeypatch) -> None:
+    import sys
+
+    from nnrun.driver import _ctrl_c_noted
+
+    swallowed: list = []  # what Python prints as "Exception ignored in ... __del__"
+    monkeypatch.setattr(sys, "unraisablehook", swallowed.append)
+
+    class Finalised:
+        def __del__(self) -> None:
+            os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while, say, a dask future is freed
+
+    with _ctrl_c_noted() as ctrl_c:
+        Finalised()  # freed at once: Python would print and swallow a KeyboardInterrupt here
+        assert ctrl_c.is_set()
+    assert swallowed == []
+    with pytest.raises(KeyboardInterrupt), _ctrl_c_noted() as ctrl_c:
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(1)
+    assert ctrl_c.is_set()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
