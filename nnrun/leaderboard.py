@@ -31,15 +31,20 @@ def read_sweep_meta(folder: Path) -> dict[str, Any]:
                              f"{', '.join(inside)}")
         raise NnrunError(f"{folder}: not an nnrun results folder (no sweep.json); "
                          f"give the folder `nnrun sweep` wrote, e.g. results/<name>")
+    return read_json_object(path)
+
+
+def read_json_object(path: Path) -> dict[str, Any]:
+    """A JSON file of the results folder that must hold an object, or a clear NnrunError."""
     try:
-        meta = json.loads(path.read_text())
+        data = json.loads(path.read_text())
     except OSError as error:
         raise NnrunError(f"{path}: cannot read it ({error.strerror})") from None
     except ValueError as error:
         raise NnrunError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(meta, dict):
+    if not isinstance(data, dict):
         raise NnrunError(f"{path}: expected a JSON object")
-    return meta
+    return data
 
 
 def read_summary(folder: Path, meta: dict[str, Any] | None = None):

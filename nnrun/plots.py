@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import NnrunError
+from nnrun.leaderboard import read_json_object
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -217,18 +218,6 @@ def _tell_missing(sweep: SweepResults, say: Callable[[str], None]) -> None:
 
 
 # --------------------------------------------------------------------------- reading
-
-
-def _read_json(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text())
-    except OSError as error:
-        raise NnrunError(f"{path}: cannot read it ({error.strerror})") from None
-    except ValueError as error:
-        raise NnrunError(f"{path}: not valid JSON ({error})") from None
-    if not isinstance(data, dict):
-        raise NnrunError(f"{path}: expected a JSON object")
-    return data
 
 
 def load_sweep(folder: Path) -> SweepResults:
@@ -1032,7 +1021,7 @@ def plot_decision_regions(sweep: SweepResults, out: Path,
 
 def _try_json(path: Path) -> dict[str, Any] | None:
     try:
-        return _read_json(path)
+        return read_json_object(path)
     except NnrunError:
         return None
 
