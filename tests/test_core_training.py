@@ -95,6 +95,31 @@ def test_last_smaller_batch_is_kept_and_batches_are_reshuffled():
     assert not np.array_equal(first, second)
 
 
+@pytest.mark.parametrize("n_outputs", [3, 1])
+def test_batches_gathered_one_by_one_train_exactly_as_a_shuffled_copy(monkeypatch, n_outputs):
+    """Large training sets gather each batch's rows in turn instead of copying the whole set
+    in shuffled order (training.GATHER_BYTES): the numbers must not change by a bit."""
+    from nnrun.core import training
+
+    X, Y = blobs(103, seed=4)  # a last, smaller batch too
+    if n_outputs == 1:
+        Y = Y[:, :1]
+
+    def train(gather_bytes):
+        monkeypatch.setattr(training, "GATHER_BYTES", gather_bytes)
+        net = Network([2, 5, n_outputs], activation="relu", loss="cross_entropy",
+                      dtype="float32", seed=3)
+        trainer = Trainer(net, make_optimizer("momentum", lr=0.05), X, Y, batch_size=16,
+                          epochs=3, seed=5)
+        assert trainer._gather_batches == (gather_bytes == 0)
+        trainer.run()
+        return net.parameters.copy(), without_wall_time(trainer.history)
+
+    copied, gathered = train(2**40), train(0)
+    np.testing.assert_array_equal(copied[0], gathered[0])
+    assert copied[1] == gathered[1]
+
+
 def test_regression_has_no_accuracy():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(40, 3))

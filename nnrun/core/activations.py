@@ -33,17 +33,18 @@ class Activation(NamedTuple):
 
 def sigmoid(z: np.ndarray, out: np.ndarray) -> np.ndarray:
     """sigma(z) = 1 / (1 + e^-z), computed as (1 + tanh(z/2)) / 2, which never overflows."""
-    np.multiply(z, 0.5, out=out)
-    np.tanh(out, out=out)
-    np.multiply(out, 0.5, out=out)
-    np.add(out, 0.5, out=out)
+    half = constant(0.5, z.dtype)
+    np.multiply(z, half, out)
+    np.tanh(out, out)
+    np.multiply(out, half, out)
+    np.add(out, half, out)
     return out
 
 
 def sigmoid_derivative(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
     """sigma'(z) = sigma(z) (1 - sigma(z)) = a (1 - a)."""
-    np.subtract(1.0, a, out=out)
-    np.multiply(out, a, out=out)
+    np.subtract(constant(1.0, a.dtype), a, out)
+    np.multiply(out, a, out)
     return out
 
 
@@ -54,8 +55,8 @@ def tanh(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def tanh_derivative(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
     """tanh'(z) = 1 - tanh(z)^2 = 1 - a^2."""
-    np.multiply(a, a, out=out)
-    np.subtract(1.0, out, out=out)
+    np.multiply(a, a, out)
+    np.subtract(constant(1.0, a.dtype), out, out)
     return out
 
 
@@ -67,7 +68,7 @@ def relu(z: np.ndarray, out: np.ndarray) -> np.ndarray:
 
 def relu_derivative(z: np.ndarray, a: np.ndarray, out: np.ndarray) -> np.ndarray:
     """relu'(z) = 1 if z > 0 else 0 (0 at the kink), i.e. [a > 0] since a = max(z, 0)."""
-    out[...] = a > 0.0  # True/False as 1/0 (faster than a ufunc's out= with a cast)
+    out[...] = a > constant(0.0, a.dtype)  # True/False as 1/0 (faster than a ufunc's cast)
     return out
 
 
@@ -115,6 +116,20 @@ def ones(k: int, dtype: np.dtype) -> np.ndarray:
     return vector
 
 
+@functools.lru_cache(maxsize=64)
+def constant(value: float, dtype: np.dtype) -> np.ndarray:
+    """``value`` as a 0-d array of ``dtype`` (read only), kept for the last few values.
+
+    A ufunc takes such an operand several times faster than a Python float and
+    computes the same numbers (the float is rounded to the dtype either way). Outputs
+    are passed positionally in the core for the same reason: a keyword costs time on
+    every call, and a small network makes some forty such calls a step.
+    """
+    array = np.array(value, dtype)
+    array.flags.writeable = False
+    return array
+
+
 # Bounds (low, high) on a row's lse = log sum_k e^{z_k} inside which softmax needs no shift:
 # float32 overflows above e^88.7 and goes denormal below e^-87.3 (float64: e^709.8, e^-708.4),
 # so the sum, its reciprocal and every e^{z_k} that matters beside the sum stay normal numbers
@@ -130,24 +145,25 @@ def softmax(z: np.ndarray, out: np.ndarray, log_sum_exp: np.ndarray | None = Non
     done only when some row's lse may leave ``SAFE_LOG_SUM_EXP``.
     """
     low, high = SAFE_LOG_SUM_EXP[z.dtype]
+    sum_k = ones(z.shape[1], z.dtype)
     # sum_k e^{z_k} <= m e^{max z} < e^high: no e^{z_k} overflows
     if z.item(z.argmax()) < high - math.log(z.shape[1]):  # argmax: 4x faster than max here
-        np.exp(z, out=out)
-        sum_exp = out @ ones(out.shape[1], out.dtype)
+        np.exp(z, out)
+        sum_exp = np.dot(out, sum_k)
         if sum_exp.item(sum_exp.argmin()) > math.exp(low):  # no row's sum is zero or denormal
             if log_sum_exp is not None:
-                np.log(sum_exp, out=log_sum_exp)
-            np.multiply(out, np.reciprocal(sum_exp, out=sum_exp)[:, None], out=out)
+                np.log(sum_exp, log_sum_exp)
+            np.multiply(out, np.reciprocal(sum_exp, sum_exp)[:, None], out)
             return out
     z_max = row_max(z)
-    np.subtract(z, z_max, out=out)
-    np.exp(out, out=out)
-    sum_exp = out @ ones(out.shape[1], out.dtype)
+    np.subtract(z, z_max, out)
+    np.exp(out, out)
+    sum_exp = np.dot(out, sum_k)
     if log_sum_exp is not None:
         # lse = max + log sum_k e^{z_k - max}
-        np.log(sum_exp, out=log_sum_exp)
-        np.add(log_sum_exp, z_max[:, 0], out=log_sum_exp)
-    np.multiply(out, np.reciprocal(sum_exp, out=sum_exp)[:, None], out=out)
+        np.log(sum_exp, log_sum_exp)
+        np.add(log_sum_exp, z_max[:, 0], log_sum_exp)
+    np.multiply(out, np.reciprocal(sum_exp, sum_exp)[:, None], out)
     return out
 
 

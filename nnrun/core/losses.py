@@ -27,7 +27,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nnrun.core.activations import Activation, ones
+from nnrun.core.activations import Activation, constant, ones
 
 
 class Loss(NamedTuple):
@@ -51,9 +51,9 @@ def mse_delta(
     z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, out: np.ndarray
 ) -> np.ndarray:
     """delta^L = (2/n) (a - y) * f'(z), the chain rule through an element-wise output f."""
-    np.subtract(a, y, out=out)
-    np.multiply(out, 2.0 / a.shape[0], out=out)
-    np.multiply(out, activation.df(z, a, np.empty_like(out)), out=out)
+    np.subtract(a, y, out)
+    np.multiply(out, constant(2.0 / a.shape[0], out.dtype), out)
+    np.multiply(out, activation.df(z, a, np.empty_like(out)), out)
     return out
 
 
@@ -64,8 +64,8 @@ def softmax_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.n
     (softmax computed it), and no probability is ever passed to log.
     """
     # sum_ij y_ij (lse_i - z_ij) = (lse^T y) 1 - <y, z>
-    lse_y = lse @ y
-    return (float(np.vdot(lse_y, ones(len(lse_y), lse_y.dtype))) - float(np.vdot(y, z))) / len(z)
+    lse_y = np.dot(lse, y)
+    return (float(lse_y.dot(ones(len(lse_y), lse_y.dtype))) - float(np.vdot(y, z))) / len(z)
 
 
 def binary_cross_entropy(
@@ -83,8 +83,8 @@ def fused_delta(
     z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, out: np.ndarray
 ) -> np.ndarray:
     """delta^L = (a - y) / n, where softmax (or sigmoid) meets cross-entropy."""
-    np.subtract(a, y, out=out)
-    np.multiply(out, 1.0 / a.shape[0], out=out)
+    np.subtract(a, y, out)
+    np.multiply(out, constant(1.0 / a.shape[0], out.dtype), out)
     return out
 
 

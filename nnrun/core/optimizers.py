@@ -9,7 +9,9 @@ which makes one update a handful of numpy calls whatever the depth.
 
 ``weight_decay`` is added to the gradient, g = g + wd * theta, before the rule,
 as ``torch.optim`` does (L2 regularisation, not AdamW's decoupled decay).
-The gradient arrays passed in are never modified.
+The gradient arrays passed in are never modified. Scalars enter the ufuncs as
+0-d arrays of the parameters' dtype, and outputs positionally, which gives the
+same numbers in less time per call (see ``activations.constant``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import math
 from typing import Any
 
 import numpy as np
+
+from nnrun.core.activations import constant
 
 
 class Optimizer:
@@ -51,8 +55,9 @@ class Optimizer:
                 self._add_missing_buffers(state, theta)
             if self.weight_decay:
                 # g = g + wd * theta, into a buffer: the caller's gradient stays as it was
-                decayed = np.multiply(theta, self.weight_decay, out=state["decayed"])
-                grad = np.add(decayed, grad, out=decayed)
+                decayed = np.multiply(theta, constant(self.weight_decay, theta.dtype),
+                                      state["decayed"])
+                grad = np.add(decayed, grad, decayed)
             self._update(theta, grad, state)
 
     def _add_missing_buffers(self, state: dict[str, np.ndarray], theta: np.ndarray) -> None:
@@ -119,23 +124,24 @@ class SGD(Optimizer):
         work = state["work"]
         if self.momentum:
             buffer = state["momentum_buffer"]
+            mu = constant(self.momentum, theta.dtype)
             if self.steps == 1:
                 np.copyto(buffer, grad)
             else:
-                np.multiply(buffer, self.momentum, out=buffer)
+                np.multiply(buffer, mu, buffer)
                 if self.dampening:
-                    np.multiply(grad, 1.0 - self.dampening, out=work)
-                    np.add(buffer, work, out=buffer)
+                    np.multiply(grad, constant(1.0 - self.dampening, theta.dtype), work)
+                    np.add(buffer, work, buffer)
                 else:
-                    np.add(buffer, grad, out=buffer)
+                    np.add(buffer, grad, buffer)
             if self.nesterov:
-                np.multiply(buffer, self.momentum, out=work)
-                np.add(work, grad, out=work)
+                np.multiply(buffer, mu, work)
+                np.add(work, grad, work)
                 grad = work
             else:
                 grad = buffer
-        np.multiply(grad, self.lr, out=work)
-        np.subtract(theta, work, out=theta)
+        np.multiply(grad, constant(self.lr, theta.dtype), work)
+        np.subtract(theta, work, theta)
 
 
 class Momentum(SGD):
@@ -186,15 +192,15 @@ class RMSprop(Optimizer):
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         square_avg, work = state["square_avg"], state["work"]
-        np.multiply(square_avg, self.alpha, out=square_avg)
-        np.multiply(grad, grad, out=work)
-        np.multiply(work, 1.0 - self.alpha, out=work)
-        np.add(square_avg, work, out=square_avg)
-        np.sqrt(square_avg, out=work)
-        np.add(work, self.eps, out=work)
-        np.divide(grad, work, out=work)
-        np.multiply(work, self.lr, out=work)
-        np.subtract(theta, work, out=theta)
+        np.multiply(square_avg, constant(self.alpha, theta.dtype), square_avg)
+        np.multiply(grad, grad, work)
+        np.multiply(work, constant(1.0 - self.alpha, theta.dtype), work)
+        np.add(square_avg, work, square_avg)
+        np.sqrt(square_avg, work)
+        np.add(work, constant(self.eps, theta.dtype), work)
+        np.divide(grad, work, work)
+        np.multiply(work, constant(self.lr, theta.dtype), work)
+        np.subtract(theta, work, theta)
 
 
 class Adagrad(Optimizer):
@@ -214,13 +220,13 @@ class Adagrad(Optimizer):
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         accumulator, work = state["sum"], state["work"]
-        np.multiply(grad, grad, out=work)
-        np.add(accumulator, work, out=accumulator)
-        np.sqrt(accumulator, out=work)
-        np.add(work, self.eps, out=work)
-        np.divide(grad, work, out=work)
-        np.multiply(work, self.lr, out=work)
-        np.subtract(theta, work, out=theta)
+        np.multiply(grad, grad, work)
+        np.add(accumulator, work, accumulator)
+        np.sqrt(accumulator, work)
+        np.add(work, constant(self.eps, theta.dtype), work)
+        np.divide(grad, work, work)
+        np.multiply(work, constant(self.lr, theta.dtype), work)
+        np.subtract(theta, work, theta)
 
 
 class Adam(Optimizer):
@@ -252,22 +258,22 @@ class Adam(Optimizer):
         beta1, beta2 = self.betas
         exp_avg, exp_avg_sq, work = state["exp_avg"], state["exp_avg_sq"], state["work"]
         # m += (1 - beta1) (g - m)  is  m = beta1 m + (1 - beta1) g
-        np.subtract(grad, exp_avg, out=work)
-        np.multiply(work, 1.0 - beta1, out=work)
-        np.add(exp_avg, work, out=exp_avg)
-        np.multiply(exp_avg_sq, beta2, out=exp_avg_sq)
-        np.multiply(grad, grad, out=work)
-        np.multiply(work, 1.0 - beta2, out=work)
-        np.add(exp_avg_sq, work, out=exp_avg_sq)
+        np.subtract(grad, exp_avg, work)
+        np.multiply(work, constant(1.0 - beta1, theta.dtype), work)
+        np.add(exp_avg, work, exp_avg)
+        np.multiply(exp_avg_sq, constant(beta2, theta.dtype), exp_avg_sq)
+        np.multiply(grad, grad, work)
+        np.multiply(work, constant(1.0 - beta2, theta.dtype), work)
+        np.add(exp_avg_sq, work, exp_avg_sq)
         # lr m_hat / (sqrt(v_hat) + eps) = (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), torch's order
         bias_correction1 = 1.0 - beta1**self.steps
         bias_correction2 = 1.0 - beta2**self.steps
-        np.sqrt(exp_avg_sq, out=work)
-        np.multiply(work, 1.0 / math.sqrt(bias_correction2), out=work)
-        np.add(work, self.eps, out=work)
-        np.divide(exp_avg, work, out=work)
-        np.multiply(work, self.lr / bias_correction1, out=work)
-        np.subtract(theta, work, out=theta)
+        np.sqrt(exp_avg_sq, work)
+        np.multiply(work, constant(1.0 / math.sqrt(bias_correction2), theta.dtype), work)
+        np.add(work, constant(self.eps, theta.dtype), work)
+        np.divide(exp_avg, work, work)
+        np.multiply(work, constant(self.lr / bias_correction1, theta.dtype), work)
+        np.subtract(theta, work, theta)
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {
