@@ -95,7 +95,8 @@ def sweep(
     scheduler: Annotated[str | None, typer.Option(help="Address of a dask scheduler, e.g. "
                                                   "tcp://10.0.0.5:8786; without it --backend "
                                                   "dask starts a local cluster.")] = None,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key of the file "
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
+                                                   help="Override a key of the file "
                                                    "before expansion, e.g. --set "
                                                    "optimizer.lr=1e-3 (repeatable).")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Print the table of trials and "
@@ -270,27 +271,28 @@ def check(
 @user_errors
 def validate(
     config: Annotated[Path, typer.Argument(help="The sweep's YAML file.")],
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key, as for "
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
+                                                   help="Override a key, as for "
                                                    "sweep.")] = None,
 ) -> None:
     """Check a config file and report the number of trials; exit 0 when valid, 2 when not.
 
+    It makes every check that nnrun sweep makes before training, loading each data set the
+    sweep uses (a missing file, bad data, too few samples).
+
     Example: nnrun validate experiments/optimizers.yaml
     """
     from nnrun.config import load_config
-    from nnrun.sweep import expand
-
-    spec = load_config(config, set_ or [])
+    from nnrun.driver import preflight
     from nnrun.search import describe_search
 
-    if spec.method == "bayes":
-        print(f"{config}: valid; {describe_search(spec, [])} ({spec.name})")
-        return
-    trials = expand(spec)
-    if spec.method == "halving":
+    spec = load_config(config, set_ or [])
+    trials = preflight(spec).trials
+    if spec.method in ("bayes", "halving"):
         print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")
         return
-    print(f"{config}: valid; {len(trials)} trials ({spec.method}, {spec.name})")
+    print(f"{config}: valid; {len(trials)} trial{'s' if len(trials) != 1 else ''} "
+          f"({spec.method}, {spec.name})")
 
 
 @app.command()
@@ -300,7 +302,8 @@ def gradcheck(
     samples: Annotated[int, typer.Option(help="Samples in the batch that is checked.")] = 16,
     threshold: Annotated[float, typer.Option(help="Largest relative error allowed.",
                                              min=0.0)] = 1e-6,
-    set_: Annotated[list[str] | None, typer.Option("--set", help="Override a key, as for "
+    set_: Annotated[list[str] | None, typer.Option("--set", metavar="KEY=VALUE",
+                                                   help="Override a key, as for "
                                                    "sweep.")] = None,
 ) -> None:
     """Check backpropagation against central finite differences, in float64, for each distinct

@@ -167,16 +167,18 @@ def make_synthetic(
     if name not in SYNTHETIC:
         raise DataError(f"unknown synthetic data set {name!r}; allowed: {', '.join(SYNTHETIC)}")
     if not _is_int(classes) or classes < 2:
-        raise DataError(f"data.classes must be an integer of at least 2, got {classes!r}")
+        raise DataError(f"data.classes must be an integer of at least 2, got {classes!r}",
+                        "data.classes")
     n_classes = classes if name in _CLASSES_OPTION else 2
     if not _is_int(n_samples) or n_samples < n_classes:
         raise DataError(
             f"data.n_samples must be an integer of at least {n_classes} for {name!r}, "
-            f"got {n_samples!r}"
+            f"got {n_samples!r}", "data.n_samples"
         )
     if (isinstance(noise, bool) or not isinstance(noise, numbers.Real) or not noise >= 0
             or not math.isfinite(noise)):
-        raise DataError(f"data.noise must be a finite number of at least 0, got {noise!r}")
+        raise DataError(f"data.noise must be a finite number of at least 0, got {noise!r}",
+                        "data.noise")
     rng = np.random.default_rng(_check_seed(seed))
     X, y = SYNTHETIC[name](int(n_samples), float(noise), int(classes), rng)
     return np.ascontiguousarray(X, dtype=np.float64), y.astype(np.int64)
@@ -259,14 +261,15 @@ def _mnist1d(spec: dict, seed: int, base_dir: Path | None) -> _Raw:
 
 def _resolve_path(spec: dict, base_dir: Path | None) -> Path:
     if spec["path"] is None:
-        raise DataError(f"data set {spec['dataset']!r} needs data.path: the file to read")
+        raise DataError(f"data set {spec['dataset']!r} needs data.path: the file to read",
+                        "data.path")
     path = Path(spec["path"]).expanduser()
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
     if not path.exists():
-        raise DataError(f"{path}: no such file")
+        raise DataError(f"{path}: no such file", "data.path")
     if not path.is_file():
-        raise DataError(f"{path}: not a file")
+        raise DataError(f"{path}: not a file", "data.path")
     return path
 
 
@@ -281,7 +284,8 @@ def _csv(spec: dict, seed: int, base_dir: Path | None) -> _Raw:
     numeric feature."""
     path = _resolve_path(spec, base_dir)
     if spec["target"] is None:
-        raise DataError(f"{path}: data.target is required for a csv file: the label column")
+        raise DataError(f"{path}: data.target is required for a csv file: the label column",
+                        "data.target")
     target = str(spec["target"])
     import pandas as pd
 
@@ -295,7 +299,7 @@ def _csv(spec: dict, seed: int, base_dir: Path | None) -> _Raw:
     if target not in frame.columns:
         raise DataError(
             f"{path}: no column {target!r} (data.target); columns present: "
-            f"{', '.join(frame.columns)}"
+            f"{', '.join(frame.columns)}", "data.target"
         )
     if frame.empty:
         raise DataError(f"{path}: no data rows, only the header")
@@ -441,7 +445,7 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None) -> Dataset
     raw = DATASETS[name](spec, seed, base_dir)
     if raw.task == "classification" and spec["task"] == "regression":
         raise DataError(f"{raw.source} is a classification set; task: regression applies "
-                        "to csv and npz files only")
+                        "to csv and npz files only", "data.task")
     y_all = raw.y if raw.y_test is None else np.concatenate([raw.y, raw.y_test])
     task = _decide_task(y_all, spec["task"] if raw.task == "auto" else raw.task, raw.source)
 
@@ -456,8 +460,10 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None) -> Dataset
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     if raw.X_test is None:
         X_all = raw.X
+        # too few samples in a built-in set: its n_samples is to blame
+        too_few = "data.n_samples" if name in SYNTHETIC else None
         train, val, test = _split(codes, classes, n_total, [val_fraction, test_fraction], rng,
-                                  raw.source, spec["task"] == "auto")
+                                  raw.source, spec["task"] == raw.task == "auto", too_few)
     else:
         # The set's own test split stays as it is; validation comes out of its training part.
         X_all = np.concatenate([raw.X, raw.X_test])
@@ -465,7 +471,8 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None) -> Dataset
         n_val = round(val_fraction * n_total)
         if n_val >= n_own:
             raise DataError(f"{raw.source}: data.val_fraction {val_fraction} of its {n_total} "
-                            f"samples leaves nothing of the {n_own} it has for training")
+                            f"samples leaves nothing of the {n_own} it has for training",
+                            "data.val_fraction")
         train, val = _split(None if codes is None else codes[:n_own], classes, n_own,
                             [n_val / n_own], rng, raw.source, False)
         test = np.arange(n_own, n_total)
@@ -550,8 +557,11 @@ def _encode_labels(y: np.ndarray, source: str) -> tuple[list[str], np.ndarray]:
     return classes, codes.reshape(-1)
 
 
-def _split(codes, classes, n_samples, fractions, rng, source, auto_task) -> list[np.ndarray]:
+def _split(codes, classes, n_samples, fractions, rng, source, auto_task,
+           key=None) -> list[np.ndarray]:
     """Row indices of the training split and of one split for each fraction (of n_samples).
+
+    ``key``: the config key to blame when there are too few samples (see DataError).
 
     With class codes the split is stratified: each split's share of a class is its share of
     all samples, to within one sample (largest-remainder rounding, which keeps each split's
@@ -564,7 +574,7 @@ def _split(codes, classes, n_samples, fractions, rng, source, auto_task) -> list
         sizes = [max(size, 1) if want else 0 for size, want in zip(sizes, wanted, strict=True)]
         if n_samples - sum(sizes) < 1:
             raise DataError(f"{source}: {n_samples} sample(s) are too few for the "
-                            f"{', '.join(names)} splits; each needs at least one")
+                            f"{', '.join(names)} splits; each needs at least one", key)
         order = rng.permutation(n_samples)
         bounds = np.cumsum([n_samples - sum(sizes), *sizes])
         return np.split(order, bounds[:-1])
@@ -578,7 +588,7 @@ def _split(codes, classes, n_samples, fractions, rng, source, auto_task) -> list
         raise DataError(
             f"{source}: class {classes[c]!r} has {class_counts[c]} sample(s), too few for the "
             f"{', '.join(names)} splits, which need at least one of every class each; add "
-            f"data or lower data.val_fraction / data.test_fraction{hint}"
+            f"data or lower data.val_fraction / data.test_fraction{hint}", key
         )
     per_class = []  # per_class[s][c]: samples of class c in holdout split s
     for size, want in zip(sizes, wanted, strict=True):

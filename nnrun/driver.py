@@ -17,10 +17,10 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from nnrun import __version__
-from nnrun.errors import NnrunError
+from nnrun.errors import DataError, NnrunError
 from nnrun.runner import ListSource, Task, TaskSource, Worker, iter_results, run_task
 from nnrun.store import ResultsStore, utc_now
 from nnrun.trial import FINISHED, get_dataset
@@ -52,15 +52,54 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def inspect_data(trials: list, base_dir: str | None) -> Any:
+def inspect_data(trials: list, base_dir: str | None, spec: Any = None) -> Any:
     """Build every distinct data set of the sweep once in the driver: a missing file or bad data
-    is reported (exit 2) before any worker starts. Returns the first data set."""
+    is reported (exit 2) before any worker starts. Returns the first data set.
+
+    A problem caused by one setting names the line of ``spec``'s file that set it.
+    """
     seen: dict[str, Any] = {}
     for trial in trials:
         key = json.dumps(trial.config["data"], sort_keys=True, default=str)
         if key not in seen:
-            seen[key] = get_dataset(trial.config["data"], base_dir)
+            try:
+                seen[key] = get_dataset(trial.config["data"], base_dir)
+            except DataError as error:
+                if error.key is None or spec is None:
+                    raise
+                # a swept key's value came from its list under sweep.parameters
+                swept = error.key in spec.parameters
+                where = spec.where(f"sweep.parameters.{error.key}" if swept else error.key)
+                raise DataError(f"{where}: {error}", error.key) from None
     return next(iter(seen.values()))
+
+
+class Preflight(NamedTuple):
+    """What a sweep knows before its first trial: see ``preflight``."""
+
+    trials: list
+    base_dir: str
+    dataset: Any
+    metric: str
+    goal: str
+
+
+def preflight(spec: Any) -> Preflight:
+    """Expand the sweep and check everything that can be checked before training: every data
+    set loads, the metric fits the task, the loss fits the targets. Raises NnrunError (exit 2).
+    ``nnrun validate`` runs exactly this, so a config it passes does not fail at the start of
+    ``nnrun sweep``."""
+    from nnrun.sweep import check_loss, expand, make_trial, resolve_metric
+
+    trials = expand(spec)
+    if not trials and spec.method != "bayes":
+        raise NnrunError(f"{spec.path}: the sweep has no trials")
+    base_dir = str(Path(spec.path).resolve().parent)
+    # bayes proposes its trials while it runs: the base config shows the data set
+    dataset = inspect_data(trials or [make_trial(spec, {})], base_dir, spec)
+    metric, goal = resolve_metric(spec, dataset.task)
+    check_loss(spec, trials, dataset.task)
+    return Preflight(trials, base_dir, dataset, metric, goal)
 
 
 def sweep_meta(spec: Any, trials: list, metric: str, goal: str, task: str) -> dict[str, Any]:
@@ -113,20 +152,12 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
     ``interrupted``); a re-run resumes.
     """
     from nnrun.progress import SweepProgress
-    from nnrun.sweep import check_loss, expand, make_trial, resolve_metric
 
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
     if jobs < 1:
         raise NnrunError(f"--jobs must be at least 1, not {jobs}")
-    trials = expand(spec)
-    if not trials and spec.method != "bayes":
-        raise NnrunError(f"{spec.path}: the sweep has no trials")
-    base_dir = str(Path(spec.path).resolve().parent)
-    # bayes proposes its trials while it runs: the base config shows the data set
-    dataset = inspect_data(trials or [make_trial(spec, {})], base_dir)
-    metric, goal = resolve_metric(spec, dataset.task)
-    check_loss(spec, trials, dataset.task)
+    trials, base_dir, dataset, metric, goal = preflight(spec)
 
     store = ResultsStore(Path(out) / spec.name)
     with store.locked():

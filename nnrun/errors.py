@@ -17,4 +17,12 @@ class ConfigError(NnrunError):
 
 
 class DataError(NnrunError):
-    """A data set that cannot be used: a missing file, a missing column, NaN values, ..."""
+    """A data set that cannot be used: a missing file, a missing column, NaN values, ...
+
+    ``key`` is the dotted config key to blame when one setting is (``data.n_samples``), so
+    that a command that read the config can point at the line that set it.
+    """
+
+    def __init__(self, message: str, key: str | None = None):
+        super().__init__(message)
+        self.key = key

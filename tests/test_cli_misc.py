@@ -150,6 +150,37 @@ def test_a_missing_data_file_exits_2_naming_it(cli, tmp_path: Path) -> None:
     assert "Traceback" not in result.output
 
 
+def test_validate_makes_the_checks_of_a_sweep_and_points_at_the_line_to_blame(
+        cli, tmp_path: Path) -> None:
+    """validate loads each data set and checks the loss against it, as a sweep does before
+    training; a data problem caused by one setting names that setting's line."""
+    too_few = tmp_path / "few.yaml"
+    too_few.write_text("data:\n  dataset: moons\n  n_samples: 1\n")
+    swept = tmp_path / "swept.yaml"
+    swept.write_text("data: {dataset: moons}\nsweep:\n  parameters:\n"
+                     "    data.n_samples: [100, 4]\n")
+    missing = tmp_path / "csv.yaml"
+    missing.write_text("data:\n  dataset: csv\n  path: missing.csv\n  target: label\n")
+    (tmp_path / "numbers.csv").write_text("x,y\n" + "".join(f"{i},{i * 0.37}\n"
+                                                             for i in range(30)))
+    regression = tmp_path / "regression.yaml"
+    regression.write_text("data: {dataset: csv, path: numbers.csv, target: y}\n"
+                          "loss: cross_entropy\n")
+    expected = {too_few: "few.yaml:3:14: data.n_samples must be an integer of at least 2",
+                swept: "swept.yaml:4:21: data set 'moons': class '0' has 2 sample(s)",
+                missing: "csv.yaml:3:9: ",
+                regression: "regression.yaml:2:7: loss: cross_entropy needs a classification"}
+    for config, message in expected.items():
+        for command in ("validate", "sweep"):
+            result = invoke(cli, command, config, "--out", tmp_path / "out") if (
+                command == "sweep") else invoke(cli, command, config)
+            assert result.exit_code == 2, (command, result.output)
+            assert message in result.stderr, (command, result.stderr)
+            assert "Traceback" not in result.output
+    assert "missing.csv: no such file" in invoke(cli, "validate", missing).stderr
+    assert not (tmp_path / "out").exists()
+
+
 def test_gradcheck_prints_each_network_and_passes(cli, small_config: Path) -> None:
     result = invoke(cli, "gradcheck", small_config)
     assert result.exit_code == 0, result.output
