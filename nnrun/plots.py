@@ -388,8 +388,16 @@ def _integer_epochs(ax: Axes) -> None:
 
 
 def _save(fig: Figure, out: Path, name: str) -> Path:
+    """Render to memory, then write atomically: a plot interrupted half-way (Ctrl-C, a full
+    disk) leaves the previous picture, never a truncated PNG."""
+    import io
+
+    from nnrun.store import atomic_write_bytes
+
     path = out / name
-    fig.savefig(path, dpi=DPI)
+    buffer = io.BytesIO()
+    fig.savefig(buffer, dpi=DPI, format=path.suffix.lstrip(".") or "png")
+    atomic_write_bytes(path, buffer.getvalue())
     return path
 
 

@@ -129,6 +129,26 @@ def test_partial_sweep_plots_what_is_there(tmp_path):
     assert "pfailedyyyyy" not in leaderboard_trials(report)
 
 
+def test_a_plot_that_breaks_off_leaves_the_previous_picture_whole(tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    folder = fx.partial(tmp_path / "running")
+    plot(folder)
+    before = {p.name: p.read_bytes() for p in (folder / "plots").glob("*.png")}
+    assert before
+
+    def half_then_fail(self, target, **kwargs):
+        target.write(PNG_MAGIC + b"half a picture")  # what an interrupted render leaves
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(Figure, "savefig", half_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        plot(folder)
+    after = {p.name: p.read_bytes() for p in (folder / "plots").glob("*.png")}
+    assert after == before
+    assert not [p for p in (folder / "plots").iterdir() if p.suffix not in (".png", ".md")]
+
+
 def test_sweep_without_summary_csv_reads_result_json(tmp_path):
     folder = fx.partial(tmp_path / "early")
     (folder / "summary.csv").unlink()
