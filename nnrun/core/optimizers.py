@@ -170,6 +170,17 @@ class Nesterov(SGD):
         super().__init__(lr, momentum, 0.0, weight_decay, nesterov=True)
 
 
+def _divided_step(theta: np.ndarray, grad: np.ndarray, squares: np.ndarray, lr: float,
+                  eps: float, work: np.ndarray) -> None:
+    """theta -= lr g / (sqrt(squares) + eps), the step of RMSprop and Adagrad (``work`` is
+    scratch)."""
+    np.sqrt(squares, work)
+    np.add(work, constant(eps, theta.dtype), work)
+    np.divide(grad, work, work)
+    np.multiply(work, constant(lr, theta.dtype), work)
+    np.subtract(theta, work, theta)
+
+
 class RMSprop(Optimizer):
     """RMSprop as torch.optim.RMSprop (not centred, no momentum).
 
@@ -196,11 +207,7 @@ class RMSprop(Optimizer):
         np.multiply(grad, grad, work)
         np.multiply(work, constant(1.0 - self.alpha, theta.dtype), work)
         np.add(square_avg, work, square_avg)
-        np.sqrt(square_avg, work)
-        np.add(work, constant(self.eps, theta.dtype), work)
-        np.divide(grad, work, work)
-        np.multiply(work, constant(self.lr, theta.dtype), work)
-        np.subtract(theta, work, theta)
+        _divided_step(theta, grad, square_avg, self.lr, self.eps, work)
 
 
 class Adagrad(Optimizer):
@@ -222,11 +229,7 @@ class Adagrad(Optimizer):
         accumulator, work = state["sum"], state["work"]
         np.multiply(grad, grad, work)
         np.add(accumulator, work, accumulator)
-        np.sqrt(accumulator, work)
-        np.add(work, constant(self.eps, theta.dtype), work)
-        np.divide(grad, work, work)
-        np.multiply(work, constant(self.lr, theta.dtype), work)
-        np.subtract(theta, work, theta)
+        _divided_step(theta, grad, accumulator, self.lr, self.eps, work)
 
 
 class Adam(Optimizer):
