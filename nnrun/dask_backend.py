@@ -17,6 +17,8 @@ the driver writes them, so the workers need no shared file system.
   ``distributed.scheduler.allowed-failures`` (dask's default: 3) decides.
 - Closing the generator early (fail-fast, Ctrl-C) cancels the trials still queued or running
   and closes the client and the local cluster.
+- A scheduler that goes away mid-sweep raises NnrunError (one line, the address) at the next
+  result; the trials finished before it are the driver's already.
 """
 
 from __future__ import annotations
@@ -112,14 +114,32 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
                 in_flight[future] = task
                 completed.add(future)
 
-        fill()
+        def lost(error: BaseException) -> NnrunError:
+            return NnrunError(f"lost the connection to the dask scheduler at {address} "
+                              f"({type(error).__name__}: {error}); the finished trials are "
+                              "saved, run the same command again to resume")
+
+        # A scheduler that goes away surfaces as an OSError (dask's CommClosedError is one)
+        # from whichever call talks to it next; a closed connection is noticed at once.
+        try:
+            fill()
+        except OSError as error:
+            raise lost(error) from None
         while in_flight:
-            future, value = next(completed)
+            try:
+                future, value = next(completed)
+            except OSError as error:
+                raise lost(error) from None
             task = in_flight.pop(future)
             result = value if future.status == "finished" else _error_of(future, task, address)
             del future  # lets the scheduler forget the result held on the worker
             yield task, result
-            fill()
+            try:
+                if client.status != "running":  # reconnecting: the futures are gone
+                    raise ConnectionError(f"the client is {client.status}")
+                fill()
+            except OSError as error:
+                raise lost(error) from None
         finished = True
     finally:
         if not finished:
@@ -147,11 +167,37 @@ def _quiet_shutdown_logs() -> None:
             logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
+class _ClosedConnectionNoise(logging.Filter):
+    """Drops log records whose traceback is that of a closed connection: when the scheduler
+    goes away, dask's IO loop logs one for each request that was in flight, before nnrun
+    notices and says so in one line. Other records pass."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from distributed.comm.core import CommClosedError
+
+        error = record.exc_info[1] if record.exc_info else None
+        for _ in range(8):  # the chain of causes, not forever if it loops
+            if error is None:
+                break
+            if isinstance(error, CommClosedError | ConnectionError):
+                return False
+            error = error.__cause__ or error.__context__
+        return True
+
+
 def _connect(scheduler: str | None, jobs: int, log: Log) -> tuple[Any, Any]:
     """A client of the scheduler at ``scheduler``, or of a new local cluster (then also it)."""
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
+        # dask logs at INFO in the driver too ("Batched Comm Closed", with a traceback, when
+        # the scheduler goes away), and the IO loop logs each closed connection's traceback:
+        # nnrun says what matters itself
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        for name in ("tornado.application", "asyncio"):
+            if not any(isinstance(f, _ClosedConnectionNoise)
+                       for f in logging.getLogger(name).filters):
+                logging.getLogger(name).addFilter(_ClosedConnectionNoise())
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as error:  # refused, timed out, or not an address at all

@@ -121,7 +121,8 @@ def wait_for_workers(address: str, names: list[str], timeout_s: float = 30) -> N
 def dask_cluster(folder: Path, preload: Path | None = None
                  ) -> Iterator[tuple[str, dict[str, subprocess.Popen]]]:
     """`dask scheduler` and two `dask worker` processes (nanny + one single-threaded worker
-    each), on 127.0.0.1; yields the scheduler's address and the worker processes by name."""
+    each), on 127.0.0.1; yields the scheduler's address and the processes by name: the
+    workers "a" and "b", and "scheduler"."""
     folder.mkdir(parents=True, exist_ok=True)
     address = f"tcp://127.0.0.1:{free_port()}"
     processes: list[subprocess.Popen] = []
@@ -140,7 +141,7 @@ def dask_cluster(folder: Path, preload: Path | None = None
                                   folder / f"worker-{name}.log")
             processes.append(workers[name])
         wait_for_workers(address, list(workers))
-        yield address, workers
+        yield address, {**workers, "scheduler": processes[0]}
     finally:
         for process in reversed(processes):
             stop(process)
@@ -231,6 +232,42 @@ def test_a_worker_killed_mid_sweep_loses_no_trial(tmp_path: Path) -> None:
     assert "4 of 4 trials finished (4 ok)" in stdout
     rows = summary_metrics(tmp_path / "out" / "small")
     assert len(rows) == 4 and {row[0] for row in rows.values()} == {"ok"}
+
+
+def test_a_scheduler_lost_mid_sweep_keeps_the_finished_trials_and_a_rerun_resumes(
+        tmp_path: Path) -> None:
+    config = tmp_path / "long.yaml"
+    config.write_text(LONG)
+    out = tmp_path / "out"
+    twelve = ["--set", "sweep.parameters.optimizer.lr=[0.01, 0.02, 0.03, 0.04, 0.05, 0.07]",
+              "--set", "train.epochs=1000"]  # about 0.6 s a trial: the kill lands mid-sweep
+    with dask_cluster(tmp_path / "cluster") as (address, processes):
+        sweep = nnrun_process("sweep", config, "--out", out, "--backend", "dask",
+                              "--scheduler", address, *twelve, start_new_session=True)
+        try:
+            deadline = time.monotonic() + 30
+            while not list(out.glob("small/trials/*/result.json")):
+                assert time.monotonic() < deadline and sweep.poll() is None, "no trial finished"
+                time.sleep(0.02)
+            os.killpg(processes["scheduler"].pid, signal.SIGKILL)
+            stdout, stderr = sweep.communicate(timeout=60)
+        finally:
+            stop(sweep)
+    assert sweep.returncode == 2, stderr
+    # how dask shows the loss varies (a cancelled future, a closed or refused connection):
+    # each way ends in one clean message
+    assert f"scheduler at {address}" in stderr and "run the same command again" in stderr
+    assert "Traceback" not in stderr
+    finished = {path.parent.name for path in out.glob("small/trials/*/result.json")}
+    assert set(summary_metrics(out / "small")) == finished and 0 < len(finished) < 12
+
+    with dask_cluster(tmp_path / "cluster2") as (address, _):
+        again = run_cli("sweep", config, "--out", out, "--backend", "dask", "--scheduler",
+                        address, *twelve)
+    assert again.returncode == 0, again.stderr
+    assert f"{len(finished)} of 12 trials already finished" in again.stderr
+    rows = summary_metrics(out / "small")
+    assert len(rows) == 12 and {row[0] for row in rows.values()} == {"ok"}
 
 
 def _address_of(client, name: str) -> str:
