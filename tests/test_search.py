@@ -314,6 +314,50 @@ def test_halving_resumes_after_a_kill_to_the_same_results(tmp_path: Path, kill_a
     assert sweep_json["finished_at"] is not None
 
 
+@pytest.mark.slow
+def test_halving_sigkilled_mid_sweep_resumes_to_the_same_results(tmp_path: Path) -> None:
+    """The real command killed with SIGKILL, driver and workers at once, while rungs are being
+    trained from checkpoints: whatever it left on disk, a re-run ends as a straight run."""
+    import os
+    import signal
+    import time
+
+    from conftest import nnrun_process
+
+    config = write(tmp_path, HALVING.replace("n_samples: 200", "n_samples: 30000")
+                   .replace("epochs: 9", "epochs: 27").replace("min_epochs: 1", "min_epochs: 3"))
+    cut = tmp_path / "cut"
+    process = nnrun_process("sweep", config, "--out", cut, "--jobs", "2",
+                            start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        # rung 0 is decided once all nine have a result: rung 1 trains from checkpoints next
+        while len(list(cut.glob("halving/trials/*/result.json"))) < 9:
+            assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
+            time.sleep(0.01)
+        time.sleep(0.1)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+    assert process.returncode == -signal.SIGKILL
+    assert json.loads((cut / "halving" / "sweep.json").read_text())["finished_at"] is None
+
+    again = nnrun_process("sweep", config, "--out", cut, "--jobs", "2")
+    _, stderr = again.communicate(timeout=240)
+    assert again.returncode == 0, stderr
+    assert "resuming" in stderr
+    straight = nnrun_process("sweep", config, "--out", tmp_path / "straight", "--jobs", "2")
+    _, stderr = straight.communicate(timeout=240)
+    assert straight.returncode == 0, stderr
+    whole = tmp_path / "straight" / "halving"
+    assert summary(cut / "halving") == summary(whole)
+    for trial_id in summary(whole):
+        assert metrics(cut / "halving", trial_id) == metrics(whole, trial_id)
+
+
 # --- bayes ----------------------------------------------------------------------------------
 
 
