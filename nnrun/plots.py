@@ -197,8 +197,28 @@ def _plot_sweep(folder: Path, out: Path, say: Callable[[str], None]) -> list[Pat
                     plt.close("all")
             if picture is not None:
                 pictures.append(picture)
+    _remove_stale(out, {picture.path.name for picture in pictures}, say)
     report = write_report(sweep, pictures, out)
     return [p.path for p in pictures] + [report]
+
+
+# What the makers above write: a picture of these names that this run did not draw is left
+# from an earlier run, of a sweep that has changed since (no decision regions any more, say)
+PICTURE_NAMES = ("learning_curves.png", "parameter_effects.png", "heatmap.png",
+                 "parallel_coordinates.png", "gradient_norms.png", "decision_regions.png")
+
+
+def _remove_stale(out: Path, drawn: set[str], say: Callable[[str], None]) -> None:
+    """Remove nnrun's own pictures that this run did not draw; other files are left alone."""
+    for name in PICTURE_NAMES:
+        stale = out / name
+        if name not in drawn and stale.is_file():
+            try:
+                stale.unlink()
+            except OSError as error:
+                say(f"could not remove the out-of-date {stale}: {error.strerror or error}")
+            else:
+                say(f"removed {name}, left from an earlier plot: this sweep has no such picture")
 
 
 def _tell_missing(sweep: SweepResults, say: Callable[[str], None]) -> None:

@@ -97,6 +97,18 @@ def test_random_regression_pictures(random_search):
                                        "parallel_coordinates.png", "gradient_norms.png"})
 
 
+def test_pictures_left_from_an_earlier_plot_are_removed_and_other_files_kept(tmp_path):
+    out = tmp_path / "plots"
+    plot(fx.grid_classification(tmp_path / "grid"), out)
+    assert (out / "heatmap.png").is_file()
+    (out / "mine.png").write_bytes(PNG_MAGIC)  # the user's own file
+    written, messages = plot(fx.random_regression(tmp_path / "random"), out)
+    drawn = {path.name for path in written if path.suffix == ".png"}
+    assert "heatmap.png" not in drawn
+    assert {p.name for p in out.glob("*.png")} == drawn | {"mine.png"}
+    assert any("removed heatmap.png" in message for message in messages)
+
+
 def test_report_leaderboard_lowest_loss_first_and_diverged_left_out(random_search):
     folder, _, _ = random_search
     report = (folder / "plots" / "report.md").read_text()
