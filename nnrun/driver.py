@@ -67,11 +67,23 @@ def inspect_data(trials: list, base_dir: str | None, spec: Any = None) -> Any:
             except DataError as error:
                 if error.key is None or spec is None:
                     raise
-                # a swept key's value came from its list under sweep.parameters
-                swept = error.key in spec.parameters
-                where = spec.where(f"sweep.parameters.{error.key}" if swept else error.key)
+                where = _where_set(spec, error.key, trial.params)
                 raise DataError(f"{where}: {error}", error.key) from None
     return next(iter(seen.values()))
+
+
+def _where_set(spec: Any, key: str, params: dict[str, Any]) -> str:
+    """Where the value of ``key`` that a trial used was written: the item of its list under
+    sweep.parameters when it is swept over a list, else the key itself ("file" if defaulted)."""
+    if key not in spec.parameters:
+        return spec.where(key)
+    swept = f"sweep.parameters.{key}"
+    choices = spec.parameters[key]
+    if isinstance(choices, list) and key in params:
+        for index, choice in enumerate(choices):
+            if choice == params[key] and f"{swept}[{index}]" in spec.locations:
+                return spec.where(f"{swept}[{index}]")
+    return spec.where(swept)
 
 
 class Preflight(NamedTuple):
