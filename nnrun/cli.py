@@ -278,16 +278,17 @@ def validate(
     """Check a config file and report the number of trials; exit 0 when valid, 2 when not.
 
     It makes every check that nnrun sweep makes before training, loading each data set the
-    sweep uses (a missing file, bad data, too few samples).
+    sweep uses (a missing file, bad data, too few samples), and checks that each network
+    fits in this machine's memory.
 
     Example: nnrun validate experiments/optimizers.yaml
     """
     from nnrun.config import load_config
-    from nnrun.driver import preflight
+    from nnrun.driver import machine_memory, preflight
     from nnrun.search import describe_search
 
     spec = load_config(config, set_ or [])
-    trials = preflight(spec).trials
+    trials = preflight(spec, machine_memory()).trials
     if spec.method in ("bayes", "halving"):
         print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")
         return

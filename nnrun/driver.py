@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from nnrun import __version__
-from nnrun.errors import DataError, NnrunError
+from nnrun.errors import ConfigError, DataError, NnrunError
 from nnrun.runner import ListSource, Task, TaskSource, Worker, iter_results, run_task
 from nnrun.store import ResultsStore, utc_now
 from nnrun.trial import FINISHED, get_dataset
@@ -52,15 +52,16 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
-def inspect_data(trials: list, base_dir: str | None, spec: Any = None) -> Any:
+def inspect_data(trials: list, base_dir: str | None, spec: Any = None) -> dict[str, Any]:
     """Build every distinct data set of the sweep once in the driver: a missing file or bad data
-    is reported (exit 2) before any worker starts. Returns the first data set.
+    is reported (exit 2) before any worker starts. Returns them by ``data_key``, in the order
+    of the trials.
 
     A problem caused by one setting names the line of ``spec``'s file that set it.
     """
     seen: dict[str, Any] = {}
     for trial in trials:
-        key = json.dumps(trial.config["data"], sort_keys=True, default=str)
+        key = data_key(trial.config)
         if key not in seen:
             try:
                 seen[key] = get_dataset(trial.config["data"], base_dir)
@@ -69,7 +70,43 @@ def inspect_data(trials: list, base_dir: str | None, spec: Any = None) -> Any:
                     raise
                 where = _where_set(spec, error.key, trial.params)
                 raise DataError(f"{where}: {error}", error.key) from None
-    return next(iter(seen.values()))
+    return seen
+
+
+def data_key(config: dict[str, Any]) -> str:
+    return json.dumps(config["data"], sort_keys=True, default=str)
+
+
+def machine_memory() -> int | None:
+    """Bytes of memory this process may use: the machine's, or its container's limit if lower
+    (cgroup v2); None where neither can be read."""
+    try:
+        limit = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, OSError, ValueError):
+        limit = None
+    with contextlib.suppress(OSError, ValueError):
+        cgroup = int(Path("/sys/fs/cgroup/memory.max").read_text().strip())  # "max": no limit
+        limit = cgroup if limit is None else min(limit, cgroup)
+    return limit
+
+
+def check_memory(spec: Any, trials: list, datasets: dict[str, Any], limit: int | None) -> None:
+    """Refuse, naming model.hidden's line, a network too big for ``limit`` bytes: its trials
+    could only die out of memory (and take the machine into swap on the way)."""
+    from nnrun.trial import memory_estimate
+
+    if limit is None:
+        return
+    for trial in trials:
+        needed = memory_estimate(trial.config, datasets[data_key(trial.config)])
+        if needed > limit:
+            where = _where_set(spec, "model.hidden", trial.params)
+            raise ConfigError([
+                f"{where}: model.hidden: a trial with hidden layers "
+                f"{trial.config['model']['hidden']} needs at least {needed / 2**30:,.1f} GiB "
+                f"(weights, gradients, optimizer state, and the layers' values for the largest "
+                f"split), more than the {limit / 2**30:,.1f} GiB of this machine; use narrower "
+                f"layers"])
 
 
 def _where_set(spec: Any, key: str, params: dict[str, Any]) -> str:
@@ -96,9 +133,10 @@ class Preflight(NamedTuple):
     goal: str
 
 
-def preflight(spec: Any) -> Preflight:
+def preflight(spec: Any, memory: int | None = None) -> Preflight:
     """Expand the sweep and check everything that can be checked before training: every data
-    set loads, the metric fits the task, the loss fits the targets. Raises NnrunError (exit 2).
+    set loads, the metric fits the task, the loss fits the targets, and, given the ``memory``
+    the trials will have (bytes), each network fits in it. Raises NnrunError (exit 2).
     ``nnrun validate`` runs exactly this, so a config it passes does not fail at the start of
     ``nnrun sweep``."""
     from nnrun.sweep import check_loss, expand, make_trial, resolve_metric
@@ -108,9 +146,12 @@ def preflight(spec: Any) -> Preflight:
         raise NnrunError(f"{spec.path}: the sweep has no trials")
     base_dir = str(Path(spec.path).resolve().parent)
     # bayes proposes its trials while it runs: the base config shows the data set
-    dataset = inspect_data(trials or [make_trial(spec, {})], base_dir, spec)
+    known = trials or [make_trial(spec, {})]
+    datasets = inspect_data(known, base_dir, spec)
+    dataset = next(iter(datasets.values()))
     metric, goal = resolve_metric(spec, dataset.task)
     check_loss(spec, trials, dataset.task)
+    check_memory(spec, known, datasets, memory)
     return Preflight(trials, base_dir, dataset, metric, goal)
 
 
@@ -169,7 +210,9 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
     jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
     if jobs < 1:
         raise NnrunError(f"--jobs must be at least 1, not {jobs}")
-    trials, base_dir, dataset, metric, goal = preflight(spec)
+    # trials on a cluster of your own have its machines' memory, not this one's
+    memory = machine_memory() if scheduler is None else None
+    trials, base_dir, dataset, metric, goal = preflight(spec, memory)
 
     store = ResultsStore(Path(out) / spec.name)
     with store.locked():

@@ -78,6 +78,25 @@ def network_sizes(config: dict[str, Any], dataset) -> list[int]:
     return [dataset.n_features, *config["model"]["hidden"], dataset.n_outputs]
 
 
+def memory_estimate(config: dict[str, Any], dataset) -> int:
+    """Bytes a trial of ``config`` needs at the least, to tell an impossible network early.
+
+    The parameter-sized arrays (weights and biases, their gradient, the optimizer's buffers
+    and scratch, the best weights under early stopping) and the network's work arrays (z, a,
+    delta and f' of every layer) for a training batch and for the largest split, which
+    evaluation passes through at once. The data set and Python are not counted.
+    """
+    sizes = network_sizes(config, dataset)
+    n_parameters = sum((m_prev + 1) * m for m_prev, m in zip(sizes[:-1], sizes[1:], strict=True))
+    buffers = {"sgd": 0, "adam": 2}.get(config["optimizer"]["name"], 1)
+    early_stopping = config["train"].get("early_stopping") is not None
+    parameter_arrays = 4 + buffers + early_stopping  # + parameters, gradient, work, decayed
+    rows = int(config["train"]["batch_size"]) + max(
+        len(dataset.X_train), len(dataset.X_val), len(dataset.X_test))
+    itemsize = np.dtype(config["train"]["dtype"]).itemsize
+    return itemsize * (parameter_arrays * n_parameters + 4 * rows * sum(sizes[1:]))
+
+
 def _seeds(seed: int) -> tuple[int, int]:
     """Two independent seeds from the trial seed: one for initialisation, one for shuffling."""
     init_seed, shuffle_seed = np.random.SeedSequence(seed).generate_state(2)

@@ -17,6 +17,19 @@ from hypothesis import strategies as st
 from nnrun.cli import app
 
 COMMANDS = ["sweep", "show", "plot", "check", "validate", "gradcheck"]
+# One resolved trial config, as a sweep passes it to a worker.
+SMALL_TRIAL = """\
+seed: 5
+data: {dataset: moons, n_samples: 300, noise: 0.2, classes: 3, val_fraction: 0.2,
+       test_fraction: 0.2, standardize: true, seed: null, path: null, target: null,
+       task: auto}
+model: {hidden: [16, 16], activation: relu, output: auto, init: auto}
+loss: cross_entropy
+optimizer: {name: sgd, lr: 0.05, weight_decay: 0.001, momentum: null, betas: [0.9, 0.999],
+            eps: null, alpha: 0.99, schedule: constant, step_size: null, gamma: null,
+            min_lr: 0.0}
+train: {batch_size: 32, epochs: 3, dtype: float32, early_stopping: null}
+"""
 
 
 @pytest.fixture(scope="module")
@@ -178,6 +191,56 @@ def test_validate_makes_the_checks_of_a_sweep_and_points_at_the_line_to_blame(
             assert message in result.stderr, (command, result.stderr)
             assert "Traceback" not in result.output
     assert "missing.csv: no such file" in invoke(cli, "validate", missing).stderr
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize(("optimizer", "early_stopping"), [("sgd", None), ("momentum", None),
+                                                         ("adam", {"patience": 2})])
+def test_the_memory_estimate_is_a_lower_bound_of_the_arrays_a_trial_holds(
+        optimizer, early_stopping) -> None:
+    import numpy as np
+
+    from nnrun.trial import (
+        build_network,
+        build_trainer,
+        final_metrics,
+        get_dataset,
+        memory_estimate,
+    )
+
+    config = yaml.safe_load(SMALL_TRIAL)
+    config["optimizer"]["name"] = optimizer
+    config["train"]["early_stopping"] = early_stopping
+    dataset = get_dataset(config["data"])
+    net = build_network(config, dataset)
+    trainer = build_trainer(config, dataset, net)
+    trainer.run()
+    final_metrics(net, dataset)
+    held = [net.parameters, net.gradient, *[array for state in trainer.opt.state
+                                            for array in state.values()]]
+    if trainer.best_parameters is not None:
+        held.append(trainer.best_parameters)
+    for workspace in net._workspaces.values():
+        held += [a for arrays in (workspace.zs, workspace.activations, workspace.deltas,
+                                  workspace.derivatives) for a in arrays if a is not None]
+    held_bytes = sum(array.nbytes for array in held)
+    estimate = memory_estimate(config, dataset)
+    assert held_bytes / 2 < estimate <= held_bytes, (estimate, held_bytes)
+    assert all(array.dtype == np.float32 for array in held)
+
+
+def test_a_network_too_big_for_the_machine_is_a_config_error_at_its_line(
+        cli, tmp_path: Path) -> None:
+    config = tmp_path / "huge.yaml"
+    config.write_text("data: {dataset: moons, n_samples: 200}\nsweep:\n  parameters:\n"
+                      "    model.hidden: [[8], [100000000]]\n")
+    for command in ("validate", "sweep"):
+        result = invoke(cli, command, config, "--out", tmp_path / "out") if (
+            command == "sweep") else invoke(cli, command, config)
+        assert result.exit_code == 2, (command, result.output)
+        assert "huge.yaml:4:25: model.hidden: a trial with hidden layers [100000000]" in (
+            result.stderr)
+        assert "GiB of this machine" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
