@@ -89,70 +89,92 @@ def _iter_dask(source: TaskSource, jobs: int, scheduler: str | None, worker: Wor
     client = cluster = None
     in_flight: dict[Any, Task] = {}
     finished = False
-    try:
-        client, cluster = _connect(scheduler, jobs, log)
-        address = scheduler or cluster.scheduler_address
-        datasets: dict[str, Any] = {}  # data-spec key -> future of the broadcast data set
-        # with_results: the client's IO thread fetches each result as its trial ends, while
-        # this thread writes the one before
-        completed = as_completed(loop=client.loop, with_results=True, raise_errors=False)
-
-        def slots() -> int:
-            if cluster is not None:
-                return jobs
-            return max(1, sum(client.nthreads().values()))
-
-        def fill() -> None:
-            if (limit := slots()) <= len(in_flight):
-                return
-            while len(in_flight) < limit and (task := source.pop()) is not None:
-                dataset = _scattered_dataset(client, task, datasets, log)
-                # retries: an error outside the trial's own code (train_trial records those
-                # itself), e.g. a worker that cannot unpickle it, is tried once more
-                future = client.submit(nnrun_trial, worker, task, dataset, pure=False,
-                                       retries=1)
-                in_flight[future] = task
-                completed.add(future)
-
-        def lost(error: BaseException) -> NnrunError:
-            return NnrunError(f"lost the connection to the dask scheduler at {address} "
-                              f"({type(error).__name__}: {error}); the finished trials are "
-                              "saved, run the same command again to resume")
-
-        # A scheduler that goes away surfaces as an OSError (dask's CommClosedError is one)
-        # from whichever call talks to it next; a closed connection is noticed at once.
+    quiet = _ConnectionLogsQuiet() if scheduler is not None else contextlib.nullcontext()
+    with quiet:  # dask's connection noise, while the sweep runs on the user's scheduler
         try:
-            fill()
-        except OSError as error:
-            raise lost(error) from None
-        while in_flight:
+            client, cluster = _connect(scheduler, jobs, log)
+            address = scheduler or cluster.scheduler_address
+            datasets: dict[str, Any] = {}  # data-spec key -> future of the broadcast data set
+            # with_results: the client's IO thread fetches each result as its trial ends, while
+            # this thread writes the one before
+            completed = as_completed(loop=client.loop, with_results=True, raise_errors=False)
+
+            def slots() -> int:
+                if cluster is not None:
+                    return jobs
+                return max(1, sum(client.nthreads().values()))
+
+            def fill() -> None:
+                if (limit := slots()) <= len(in_flight):
+                    return
+                while len(in_flight) < limit and (task := source.pop()) is not None:
+                    dataset = _scattered_dataset(client, task, datasets, log)
+                    # retries: an error outside the trial's own code (train_trial records those
+                    # itself), e.g. a worker that cannot unpickle it, is tried once more
+                    future = client.submit(nnrun_trial, worker, task, dataset, pure=False,
+                                           retries=1)
+                    in_flight[future] = task
+                    completed.add(future)
+
+            def lost(error: BaseException) -> NnrunError:
+                return NnrunError(f"lost the connection to the dask scheduler at {address} "
+                                  f"({type(error).__name__}: {error}); the finished trials are "
+                                  "saved, run the same command again to resume")
+
+            # A scheduler that goes away surfaces as an OSError (dask's CommClosedError is one)
+            # from whichever call talks to it next; a closed connection is noticed at once.
             try:
-                future, value = next(completed)
-            except OSError as error:
-                raise lost(error) from None
-            task = in_flight.pop(future)
-            result = value if future.status == "finished" else _error_of(future, task, address)
-            del future  # lets the scheduler forget the result held on the worker
-            yield task, result
-            try:
-                if client.status != "running":  # reconnecting: the futures are gone
-                    raise ConnectionError(f"the client is {client.status}")
                 fill()
             except OSError as error:
                 raise lost(error) from None
-        finished = True
-    finally:
-        if not finished:
-            _quiet_shutdown_logs()
-        if client is not None:
-            if not finished and in_flight:
+            while in_flight:
+                try:
+                    future, value = next(completed)
+                except OSError as error:
+                    yield from _arrived(completed, in_flight)
+                    raise lost(error) from None
+                task = in_flight.pop(future)
+                try:
+                    result = (value if future.status == "finished"
+                              else _error_of(future, task, address))
+                except NnrunError:  # cancelled: the scheduler is gone
+                    yield from _arrived(completed, in_flight)
+                    raise
+                del future  # lets the scheduler forget the result held on the worker
+                yield task, result
+                try:
+                    if client.status != "running":  # reconnecting: the futures are gone
+                        raise ConnectionError(f"the client is {client.status}")
+                    fill()
+                except OSError as error:
+                    yield from _arrived(completed, in_flight)
+                    raise lost(error) from None
+            finished = True
+        finally:
+            if not finished:
+                _quiet_shutdown_logs()
+            if client is not None:
+                if not finished and in_flight:
+                    with contextlib.suppress(Exception):
+                        client.cancel(list(in_flight), force=True)
+                in_flight.clear()
                 with contextlib.suppress(Exception):
-                    client.cancel(list(in_flight), force=True)
-            in_flight.clear()
-            with contextlib.suppress(Exception):
-                client.close()
-        if cluster is not None:
-            _close_local_cluster(cluster, hurry=not finished)
+                    client.close()
+            if cluster is not None:
+                _close_local_cluster(cluster, hurry=not finished)
+
+
+def _arrived(completed: Any, in_flight: dict[Any, Task]) -> Iterator[tuple[Task, dict[str, Any]]]:
+    """The trials whose results reached this process before the scheduler went away: they are
+    saved like any other, not trained again on resume."""
+    try:
+        ready = completed.next_batch(block=False)
+    except Exception:  # the results are a bonus: the loss is reported anyway
+        return
+    for future, value in ready:
+        task = in_flight.pop(future, None)
+        if task is not None and future.status == "finished":
+            yield task, value
 
 
 def _quiet_shutdown_logs() -> None:
@@ -165,6 +187,27 @@ def _quiet_shutdown_logs() -> None:
     for name in names:
         if name.split(".")[0] in families:
             logging.getLogger(name).setLevel(logging.CRITICAL)
+
+
+class _ConnectionLogsQuiet:
+    """While a sweep runs on a scheduler of the user's: dask logs at INFO in the driver too
+    ("Batched Comm Closed", with a traceback, when the scheduler goes away), and its IO loop
+    logs each closed connection's traceback. nnrun says what matters itself; the loggers are
+    put back as they were afterwards."""
+
+    NOISY = ("tornado.application", "asyncio")
+
+    def __enter__(self) -> None:
+        self.level = logging.getLogger("distributed").level
+        logging.getLogger("distributed").setLevel(logging.ERROR)
+        self.filter = _ClosedConnectionNoise()
+        for name in self.NOISY:
+            logging.getLogger(name).addFilter(self.filter)
+
+    def __exit__(self, *exc_info: object) -> None:
+        logging.getLogger("distributed").setLevel(self.level)
+        for name in self.NOISY:
+            logging.getLogger(name).removeFilter(self.filter)
 
 
 class _ClosedConnectionNoise(logging.Filter):
@@ -190,14 +233,6 @@ def _connect(scheduler: str | None, jobs: int, log: Log) -> tuple[Any, Any]:
     from distributed import Client, LocalCluster
 
     if scheduler is not None:
-        # dask logs at INFO in the driver too ("Batched Comm Closed", with a traceback, when
-        # the scheduler goes away), and the IO loop logs each closed connection's traceback:
-        # nnrun says what matters itself
-        logging.getLogger("distributed").setLevel(logging.ERROR)
-        for name in ("tornado.application", "asyncio"):
-            if not any(isinstance(f, _ClosedConnectionNoise)
-                       for f in logging.getLogger(name).filters):
-                logging.getLogger(name).addFilter(_ClosedConnectionNoise())
         try:
             client = Client(scheduler, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
         except Exception as error:  # refused, timed out, or not an address at all

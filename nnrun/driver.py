@@ -98,15 +98,18 @@ def check_memory(spec: Any, trials: list, datasets: dict[str, Any], limit: int |
     if limit is None:
         return
     for trial in trials:
-        needed = memory_estimate(trial.config, datasets[data_key(trial.config)])
+        needed, parameter_bytes, work_bytes = memory_estimate(
+            trial.config, datasets[data_key(trial.config)])
         if needed > limit:
             where = _where_set(spec, "model.hidden", trial.params)
             raise ConfigError([
                 f"{where}: model.hidden: a trial with hidden layers "
-                f"{trial.config['model']['hidden']} needs at least {needed / 2**30:,.1f} GiB "
-                f"(weights, gradients, optimizer state, and the layers' values for the largest "
-                f"split), more than the {limit / 2**30:,.1f} GiB of this machine; use narrower "
-                f"layers"])
+                f"{trial.config['model']['hidden']} needs at least {needed / 2**30:,.1f} GiB, "
+                f"more than the {limit / 2**30:,.1f} GiB of this machine: "
+                f"{parameter_bytes / 2**30:,.1f} GiB for the weights, their gradient and the "
+                f"optimizer's state, {work_bytes / 2**30:,.1f} GiB for every layer's values "
+                f"over a batch and over the largest data split; use narrower layers (or, if "
+                f"the second part is the large one, less data)"])
 
 
 def _where_set(spec: Any, key: str, params: dict[str, Any]) -> str:

@@ -78,23 +78,28 @@ def network_sizes(config: dict[str, Any], dataset) -> list[int]:
     return [dataset.n_features, *config["model"]["hidden"], dataset.n_outputs]
 
 
-def memory_estimate(config: dict[str, Any], dataset) -> int:
-    """Bytes a trial of ``config`` needs at the least, to tell an impossible network early.
+def memory_estimate(config: dict[str, Any], dataset) -> tuple[int, int, int]:
+    """Bytes a trial of ``config`` needs at the least, to tell an impossible network early:
+    (total, parameter-sized arrays, work arrays).
 
-    The parameter-sized arrays (weights and biases, their gradient, the optimizer's buffers
-    and scratch, the best weights under early stopping) and the network's work arrays (z, a,
-    delta and f' of every layer) for a training batch and for the largest split, which
-    evaluation passes through at once. The data set and Python are not counted.
+    The parameter-sized arrays are the weights and biases, their gradient, the optimizer's
+    buffers and scratch, and the best weights under early stopping. The work arrays are the
+    network's z, a, delta and f' of every layer, held at once for a training batch and for the
+    largest split, which evaluation passes through whole. The data set and Python are not
+    counted.
     """
     sizes = network_sizes(config, dataset)
     n_parameters = sum((m_prev + 1) * m for m_prev, m in zip(sizes[:-1], sizes[1:], strict=True))
     buffers = {"sgd": 0, "adam": 2}.get(config["optimizer"]["name"], 1)
     early_stopping = config["train"].get("early_stopping") is not None
     parameter_arrays = 4 + buffers + early_stopping  # + parameters, gradient, work, decayed
-    rows = int(config["train"]["batch_size"]) + max(
-        len(dataset.X_train), len(dataset.X_val), len(dataset.X_test))
+    batch = min(int(config["train"]["batch_size"]), len(dataset.X_train))
+    largest = max(len(dataset.X_train), len(dataset.X_val), len(dataset.X_test))
+    rows = largest + (batch if batch != largest else 0)  # one work space per distinct size
     itemsize = np.dtype(config["train"]["dtype"]).itemsize
-    return itemsize * (parameter_arrays * n_parameters + 4 * rows * sum(sizes[1:]))
+    parameter_bytes = itemsize * parameter_arrays * n_parameters
+    work_bytes = itemsize * 4 * rows * sum(sizes[1:])
+    return parameter_bytes + work_bytes, parameter_bytes, work_bytes
 
 
 def _seeds(seed: int) -> tuple[int, int]:

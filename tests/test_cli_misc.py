@@ -194,10 +194,12 @@ def test_validate_makes_the_checks_of_a_sweep_and_points_at_the_line_to_blame(
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.parametrize(("optimizer", "early_stopping"), [("sgd", None), ("momentum", None),
-                                                         ("adam", {"patience": 2})])
+@pytest.mark.parametrize(("optimizer", "early_stopping", "batch_size"), [
+    ("sgd", None, 32), ("momentum", None, 32), ("adam", {"patience": 2}, 32),
+    ("sgd", None, 10**9),  # "the whole training set as one batch"
+])
 def test_the_memory_estimate_is_a_lower_bound_of_the_arrays_a_trial_holds(
-        optimizer, early_stopping) -> None:
+        optimizer, early_stopping, batch_size) -> None:
     import numpy as np
 
     from nnrun.trial import (
@@ -211,6 +213,7 @@ def test_the_memory_estimate_is_a_lower_bound_of_the_arrays_a_trial_holds(
     config = yaml.safe_load(SMALL_TRIAL)
     config["optimizer"]["name"] = optimizer
     config["train"]["early_stopping"] = early_stopping
+    config["train"]["batch_size"] = batch_size
     dataset = get_dataset(config["data"])
     net = build_network(config, dataset)
     trainer = build_trainer(config, dataset, net)
@@ -224,23 +227,26 @@ def test_the_memory_estimate_is_a_lower_bound_of_the_arrays_a_trial_holds(
         held += [a for arrays in (workspace.zs, workspace.activations, workspace.deltas,
                                   workspace.derivatives) for a in arrays if a is not None]
     held_bytes = sum(array.nbytes for array in held)
-    estimate = memory_estimate(config, dataset)
+    estimate, parameter_bytes, work_bytes = memory_estimate(config, dataset)
+    assert estimate == parameter_bytes + work_bytes
     assert held_bytes / 2 < estimate <= held_bytes, (estimate, held_bytes)
     assert all(array.dtype == np.float32 for array in held)
 
 
 def test_a_network_too_big_for_the_machine_is_a_config_error_at_its_line(
-        cli, tmp_path: Path) -> None:
+        cli, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr("nnrun.driver.machine_memory", lambda: 2**30)  # a 1 GiB machine
     config = tmp_path / "huge.yaml"
     config.write_text("data: {dataset: moons, n_samples: 200}\nsweep:\n  parameters:\n"
-                      "    model.hidden: [[8], [100000000]]\n")
+                      "    model.hidden: [[8], [3000000]]\n"  # about 6 GiB
+                      "train: {batch_size: 1000000000}\n")  # full batch: [8] passes
     for command in ("validate", "sweep"):
         result = invoke(cli, command, config, "--out", tmp_path / "out") if (
             command == "sweep") else invoke(cli, command, config)
         assert result.exit_code == 2, (command, result.output)
-        assert "huge.yaml:4:25: model.hidden: a trial with hidden layers [100000000]" in (
+        assert "huge.yaml:4:25: model.hidden: a trial with hidden layers [3000000]" in (
             result.stderr)
-        assert "GiB of this machine" in result.stderr
+        assert "more than the 1.0 GiB of this machine" in result.stderr
     assert not (tmp_path / "out").exists()
 
 

@@ -95,8 +95,9 @@ def test_last_smaller_batch_is_kept_and_batches_are_reshuffled():
     assert not np.array_equal(first, second)
 
 
-@pytest.mark.parametrize("n_outputs", [3, 1])
-def test_batches_gathered_one_by_one_train_exactly_as_a_shuffled_copy(monkeypatch, n_outputs):
+@pytest.mark.parametrize(("n_outputs", "batch_size"), [(3, 16), (1, 16), (3, 10**9)])
+def test_batches_gathered_one_by_one_train_exactly_as_a_shuffled_copy(monkeypatch, n_outputs,
+                                                                       batch_size):
     """Large training sets gather each batch's rows in turn instead of copying the whole set
     in shuffled order (training.GATHER_BYTES): the numbers must not change by a bit."""
     from nnrun.core import training
@@ -109,9 +110,11 @@ def test_batches_gathered_one_by_one_train_exactly_as_a_shuffled_copy(monkeypatc
         monkeypatch.setattr(training, "GATHER_BYTES", gather_bytes)
         net = Network([2, 5, n_outputs], activation="relu", loss="cross_entropy",
                       dtype="float32", seed=3)
-        trainer = Trainer(net, make_optimizer("momentum", lr=0.05), X, Y, batch_size=16,
-                          epochs=3, seed=5)
+        trainer = Trainer(net, make_optimizer("momentum", lr=0.05), X, Y,
+                          batch_size=batch_size, epochs=3, seed=5)  # 10**9: one whole batch
         assert trainer._gather_batches == (gather_bytes == 0)
+        if trainer._gather_batches:  # never more rows than there are samples
+            assert len(trainer._X_batch) == min(batch_size, len(X))
         trainer.run()
         return net.parameters.copy(), without_wall_time(trainer.history)
 

@@ -270,6 +270,28 @@ def test_a_scheduler_lost_mid_sweep_keeps_the_finished_trials_and_a_rerun_resume
     assert len(rows) == 12 and {row[0] for row in rows.values()} == {"ok"}
 
 
+def test_results_that_arrived_before_the_scheduler_went_away_are_kept() -> None:
+    from types import SimpleNamespace
+
+    from nnrun.dask_backend import _arrived
+
+    class Future:  # hashable, as dask's are
+        def __init__(self, status: str) -> None:
+            self.status = status
+
+    done, cancelled, unknown = Future("finished"), Future("cancelled"), Future("finished")
+    tasks = {done: "t-done", cancelled: "t-cancelled", "queued": "t-queued"}
+    ready = [(done, {"status": "ok"}), (cancelled, None), (unknown, {"status": "ok"})]
+    completed = SimpleNamespace(next_batch=lambda block: ready)
+    assert list(_arrived(completed, tasks)) == [("t-done", {"status": "ok"})]
+    assert tasks == {"queued": "t-queued"}  # the cancelled one is gone from flight too
+
+    def broken(block):
+        raise OSError("closed")
+
+    assert list(_arrived(SimpleNamespace(next_batch=broken), {})) == []
+
+
 def _address_of(client, name: str) -> str:
     return next(address for address, info in client.scheduler_info()["workers"].items()
                 if info["name"] == name)

@@ -123,7 +123,8 @@ def constant(value: float, dtype: np.dtype) -> np.ndarray:
     A ufunc takes such an operand several times faster than a Python float and
     computes the same numbers (the float is rounded to the dtype either way). Outputs
     are passed positionally in the core for the same reason: a keyword costs time on
-    every call, and a small network makes some forty such calls a step.
+    every call, and a small network makes some forty such calls a step. (The cache takes
+    -0.0 for 0.0: no caller multiplies by a signed zero.)
     """
     array = np.array(value, dtype)
     array.flags.writeable = False

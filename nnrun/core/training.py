@@ -109,8 +109,9 @@ class Trainer:
         self.wall_s = 0.0
         self._gather_batches = self.X_train.nbytes > GATHER_BYTES
         if self._gather_batches:
-            self._X_batch = np.empty((batch_size, *self.X_train.shape[1:]), self.X_train.dtype)
-            self._Y_batch = np.empty((batch_size, *self.Y_train.shape[1:]), self.Y_train.dtype)
+            rows = min(batch_size, len(self.X_train))  # batch_size may say "all of it"
+            self._X_batch = np.empty((rows, *self.X_train.shape[1:]), self.X_train.dtype)
+            self._Y_batch = np.empty((rows, *self.Y_train.shape[1:]), self.Y_train.dtype)
         else:
             self._X_shuffled = np.empty_like(self.X_train)
             self._Y_shuffled = np.empty_like(self.Y_train)
