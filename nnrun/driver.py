@@ -23,7 +23,7 @@ from nnrun import __version__
 from nnrun.errors import ConfigError, DataError, NnrunError
 from nnrun.runner import ListSource, Task, TaskSource, Worker, iter_results, run_task
 from nnrun.store import ResultsStore, utc_now
-from nnrun.trial import FINISHED, get_dataset
+from nnrun.trial import FINISHED, get_dataset, memory_estimate
 
 SUMMARY_EVERY_S = 1.0
 
@@ -93,8 +93,6 @@ def machine_memory() -> int | None:
 def check_memory(spec: Any, trials: list, datasets: dict[str, Any], limit: int | None) -> None:
     """Refuse, naming model.hidden's line, a network too big for ``limit`` bytes: its trials
     could only die out of memory (and take the machine into swap on the way)."""
-    from nnrun.trial import memory_estimate
-
     if limit is None:
         return
     for trial in trials:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -63,3 +64,14 @@ def nnrun_process(*args: str, **kwargs) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "nnrun", *map(str, args)], env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             cwd=kwargs.pop("cwd", ROOT), **kwargs)
+
+
+def wait_for_results(sweep: Path, count: int, process: subprocess.Popen | None = None,
+                     timeout: float = 120) -> None:
+    """Poll until ``count`` trials of the sweep folder ``sweep`` have written result.json;
+    fail if ``process`` (the sweep) ends first or the time runs out."""
+    deadline = time.monotonic() + timeout
+    while len(list(sweep.glob("trials/*/result.json"))) < count:
+        assert time.monotonic() < deadline, f"fewer than {count} results after {timeout} s"
+        assert process is None or process.poll() is None, "the sweep ended first"
+        time.sleep(0.02)

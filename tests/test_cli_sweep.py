@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, SMALL, invoke, nnrun_process
+from conftest import ROOT, SMALL, invoke, nnrun_process, wait_for_results
 
 from nnrun.driver import run_sweep
 from nnrun.errors import NnrunError
@@ -256,15 +256,6 @@ def _descendants(pid: int) -> list[int]:
     return out
 
 
-def wait_for_results(out: Path, count: int, timeout: float = 120) -> None:
-    """Poll until ``count`` trials of the sweep in ``out`` have written their result.json."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if len(list(out.glob("small/trials/*/result.json"))) >= count:
-            return
-        time.sleep(0.05)
-
-
 @contextlib.contextmanager
 def sweep_process(config: Path, out: Path, jobs: int = 2) -> Iterator[subprocess.Popen]:
     """`nnrun sweep` running as a real process; killed on the way out if still alive."""
@@ -309,7 +300,7 @@ def test_a_sweep_killed_halfway_resumes_to_the_same_results(tmp_path: Path) -> N
     config = _write_long_config(tmp_path)
     out = tmp_path / "killed"
     with sweep_process(config, out) as process:
-        wait_for_results(out, 3)
+        wait_for_results(out / "small", 3, process)
         for pid in [process.pid, *_descendants(process.pid)]:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
@@ -347,7 +338,7 @@ def test_ctrl_c_stops_cleanly_with_finished_trials_on_disk(tmp_path: Path) -> No
     config = _write_long_config(tmp_path)
     out = tmp_path / "out"
     with sweep_process(config, out) as process:
-        wait_for_results(out, 2)
+        wait_for_results(out / "small", 2, process)
         process.send_signal(signal.SIGINT)
         _, stderr = process.communicate(timeout=60)
     assert process.returncode == 130, stderr

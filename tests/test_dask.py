@@ -20,7 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import SMALL, invoke, nnrun_process
+from conftest import SMALL, invoke, nnrun_process, wait_for_results
 
 pytest.importorskip("distributed")
 
@@ -245,10 +245,7 @@ def test_a_scheduler_lost_mid_sweep_keeps_the_finished_trials_and_a_rerun_resume
         sweep = nnrun_process("sweep", config, "--out", out, "--backend", "dask",
                               "--scheduler", address, *twelve, start_new_session=True)
         try:
-            deadline = time.monotonic() + 30
-            while not list(out.glob("small/trials/*/result.json")):
-                assert time.monotonic() < deadline and sweep.poll() is None, "no trial finished"
-                time.sleep(0.02)
+            wait_for_results(out / "small", 1, sweep, timeout=30)
             os.killpg(processes["scheduler"].pid, signal.SIGKILL)
             stdout, stderr = sweep.communicate(timeout=60)
         finally:
@@ -322,10 +319,7 @@ def test_ctrl_c_keeps_finished_trials_and_stops_the_local_cluster(tmp_path: Path
                           "sweep.parameters.optimizer.lr=[0.01, 0.02, 0.03, 0.04, 0.05, 0.07]",
                           start_new_session=True)
     try:
-        deadline = time.monotonic() + 30
-        while not list(out.glob("small/trials/*/result.json")):
-            assert time.monotonic() < deadline and sweep.poll() is None, "no trial finished"
-            time.sleep(0.05)
+        wait_for_results(out / "small", 1, sweep, timeout=30)
         os.killpg(sweep.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
         stdout, stderr = sweep.communicate(timeout=20)
         deadline = time.monotonic() + 5  # multiprocessing's resource tracker exits last

@@ -322,7 +322,7 @@ def test_halving_sigkilled_mid_sweep_resumes_to_the_same_results(tmp_path: Path)
     import signal
     import time
 
-    from conftest import nnrun_process
+    from conftest import nnrun_process, wait_for_results
 
     config = write(tmp_path, HALVING.replace("n_samples: 200", "n_samples: 30000")
                    .replace("epochs: 9", "epochs: 27").replace("min_epochs: 1", "min_epochs: 3"))
@@ -330,11 +330,8 @@ def test_halving_sigkilled_mid_sweep_resumes_to_the_same_results(tmp_path: Path)
     process = nnrun_process("sweep", config, "--out", cut, "--jobs", "2",
                             start_new_session=True)
     try:
-        deadline = time.monotonic() + 120
         # rung 0 is decided once all nine have a result: rung 1 trains from checkpoints next
-        while len(list(cut.glob("halving/trials/*/result.json"))) < 9:
-            assert time.monotonic() < deadline and process.poll() is None, process.stderr.read()
-            time.sleep(0.01)
+        wait_for_results(cut / "halving", 9, process)
         time.sleep(0.1)
         os.killpg(process.pid, signal.SIGKILL)
         process.wait(timeout=30)
