@@ -20,10 +20,12 @@ run: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check nnrun tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check nnrun tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_speed.py

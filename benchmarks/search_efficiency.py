@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Any
 
 from nnrun.config import load_config_text
-from nnrun.runner import ListSource, Task
-from nnrun.search import make_source
-from nnrun.sweep import expand
-from nnrun.trial import continue_trial
+from nnrun.execution.base import ListSource, Task
+from nnrun.execution.worker import continue_trial
+from nnrun.search.adaptive import make_source
+from nnrun.search.trials import expand
 
 MAX_EPOCHS = 27
 BUDGET = 10 * MAX_EPOCHS  # ten configurations trained to the end

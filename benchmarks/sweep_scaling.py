@@ -63,7 +63,7 @@ TIMED_SWEEP = """\
 import json, sys, time
 from pathlib import Path
 from nnrun.config import load_config
-from nnrun.driver import run_sweep
+from nnrun.driver.sweep import run_sweep
 
 config, out, jobs, backend = sys.argv[1:]
 spec = load_config(config)

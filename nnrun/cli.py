@@ -125,7 +125,7 @@ def sweep(
     if dry_run:
         _print_dry_run(spec)
         return
-    from nnrun.driver import run_sweep
+    from nnrun.driver.sweep import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
                         resume=resume, fail_fast=fail_fast, max_failures=max_failures)
@@ -148,10 +148,10 @@ def sweep(
 
 
 def _print_dry_run(spec: Any) -> None:
-    from nnrun.sweep import describe_trials, expand
+    from nnrun.search.trials import describe_trials, expand
 
     if spec.method == "bayes":  # no trials until TPE proposes them, while the sweep runs
-        from nnrun.search import describe_search
+        from nnrun.search.adaptive import describe_search
 
         print(f"{spec.name}: {describe_search(spec, [])} (bayes); the trials are not known "
               f"before the sweep runs")
@@ -175,7 +175,7 @@ def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
 
 
 def _cell(value: Any) -> str:
-    from nnrun.values import format_value
+    from nnrun.vocabulary import format_value
 
     return format_value(value)
 
@@ -194,7 +194,7 @@ def show(
 
     Example: nnrun show results/quickstart --top 5
     """
-    from nnrun.leaderboard import display_columns, format_cell, leaderboard, to_markdown
+    from nnrun.views.leaderboard import display_columns, format_cell, leaderboard, to_markdown
 
     table, meta = leaderboard(results, top=top)
     if format_ is Format.csv:
@@ -232,7 +232,7 @@ def plot(
 
     Example: nnrun plot results/quickstart
     """
-    from nnrun.plots import plot_results
+    from nnrun.views.plots import plot_results
 
     written = plot_results(results, out, log=_err)
     for path in written:
@@ -260,7 +260,7 @@ def check(
 
     Example: nnrun check results/ci --baseline experiments/baselines/ci.yaml
     """
-    from nnrun.regress import check as run_check
+    from nnrun.check import check as run_check
 
     code = run_check(results, baseline, tolerances=tolerance or [], metrics=metric or None,
                      update=update, summary=summary)
@@ -284,8 +284,8 @@ def validate(
     Example: nnrun validate experiments/optimizers.yaml
     """
     from nnrun.config import load_config
-    from nnrun.driver import machine_memory, preflight
-    from nnrun.search import describe_search
+    from nnrun.driver.sweep import machine_memory, preflight
+    from nnrun.search.adaptive import describe_search
 
     spec = load_config(config, set_ or [])
     trials = preflight(spec, machine_memory()).trials
@@ -312,7 +312,7 @@ def gradcheck(
 
     Example: nnrun gradcheck experiments/activations-losses.yaml
     """
-    from nnrun.gradcheck_cmd import run_gradcheck
+    from nnrun.driver.gradcheck import run_gradcheck
 
     rows = run_gradcheck(config, samples=samples, overrides=set_ or [])
     shown = [{**row, "max_rel_error": f"{row['max_rel_error']:.2e}"} for row in rows]

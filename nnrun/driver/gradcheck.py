@@ -1,0 +1,73 @@
+"""`nnrun gradcheck`: backpropagation against central differences for each network of a sweep."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+MODEL_KEYS = ("hidden", "activation", "output", "init")
+#: Central differences balance truncation (~eps^2) against rounding (~1e-16 / eps) here: a
+#: correct network scores about 1e-7 at this step, ten times less than at 1e-6, where deep
+#: networks come close to (and can cross) the default threshold of 1e-6 by rounding alone.
+EPS = 1e-5
+
+
+def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | None = None
+                  ) -> list[dict[str, Any]]:
+    """For every distinct (architecture, activation, output, loss, data) of the sweep, build
+    the trial's network in float64 and check it on ``samples`` training samples.
+
+    Returns one row a network: its description and ``max_rel_error``.
+    """
+    from nnrun.config import load_config
+    from nnrun.core import gradcheck
+    from nnrun.data.cache import get_dataset
+    from nnrun.errors import NnrunError
+    from nnrun.model import build_network
+    from nnrun.search.trials import expand
+
+    if samples < 1:
+        raise NnrunError(f"--samples must be at least 1, not {samples}")
+    spec = load_config(config_path, overrides or [])
+    base_dir = str(Path(spec.path).resolve().parent)
+    trials = expand(spec) if spec.method != "bayes" else _bayes_networks(spec)
+    rows: list[dict[str, Any]] = []
+    seen: set[str] = set()
+    for trial in trials:
+        config = trial.config
+        key = json.dumps([{k: config["model"][k] for k in MODEL_KEYS}, config["loss"],
+                          config["data"]], sort_keys=True)
+        if key in seen:
+            continue
+        seen.add(key)
+        dataset = get_dataset(config["data"], base_dir)
+        net = build_network(config, dataset, dtype="float64")
+        X, Y = dataset.X_train[:samples], dataset.Y_train[:samples]
+        error = gradcheck(net, X, Y, eps=EPS)
+        rows.append({"sizes": list(net.sizes), "activation": config["model"]["activation"],
+                     "output": config["model"]["output"], "loss": config["loss"],
+                     "max_rel_error": float(error)})
+    return rows
+
+
+def _bayes_networks(spec: Any) -> list[Any]:
+    """A bayes sweep has no trials before it runs: one trial for every combination of the
+    choices that shape a network (model.*, loss), the other parameters as in the base config.
+    A combination that is not a valid configuration is one TPE cannot propose either: skipped."""
+    import itertools
+
+    from nnrun.errors import ConfigError
+    from nnrun.search.trials import make_trial
+
+    choices = {key: values if isinstance(values, list) else values.get("choice")
+               for key, values in spec.parameters.items()
+               if key == "loss" or key.startswith("model.")}
+    choices = {key: values for key, values in choices.items() if values is not None}
+    trials = []
+    for combination in itertools.product(*choices.values()):
+        try:
+            trials.append(make_trial(spec, dict(zip(choices, combination, strict=True))))
+        except ConfigError:
+            continue
+    return trials

@@ -1,0 +1,221 @@
+"""Expand a SweepSpec into Trials: which configurations, how many seeds, and each trial's id.
+
+- grid: the Cartesian product of the swept values, keys in the order of the file.
+- random: ``samples`` distinct configurations drawn with numpy's default_rng seeded by the base
+  seed: a list (or {choice: [...]}) uniformly, {uniform: [lo, hi]}, {log_uniform: [lo, hi]}
+  (uniform in log space), {int_uniform: [lo, hi]} (both ends included).
+- halving: the same configurations as grid when every parameter is a list and ``samples`` is
+  not given, else as random; the runner decides how many epochs each rung gets. With halving
+  (or bayes with ``early_stop: halving``) a trial's train.epochs is sweep.max_epochs if given.
+- bayes: no configurations up front (``expand`` returns []): a sampler proposes them while the
+  sweep runs and turns each proposal into a Trial with ``make_trial``.
+
+Each configuration runs ``repeats`` times. A trial's seed is a hash of the base seed, the
+configuration and the repeat index; its id is a hash of its whole resolved config, seed included:
+same config, same id, on any machine and any Python (canonical JSON, SHA-256).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from nnrun.config import TRIAL_SECTIONS, SweepSpec, get_dotted, set_dotted, validate_trial_config
+from nnrun.errors import ConfigError
+from nnrun.vocabulary import format_value
+
+__all__ = [
+    "Trial",
+    "configurations",
+    "describe_trials",
+    "expand",
+    "get_dotted",
+    "make_trial",
+    "resolve_metric",
+    "set_dotted",
+    "trial_id",
+    "trial_seed",
+]
+
+# Random draws are rounded to this many significant digits: a readable table, the same search.
+SIGNIFICANT_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class Trial:
+    """One network to train: a configuration and a seed."""
+
+    id: str  # first 10 hex digits of the SHA-256 of the canonical JSON of `config`
+    seed: int  # == config["seed"]
+    repeat: int  # 0 .. repeats-1
+    params: dict[str, Any]  # dotted key -> the value swept, in the order of the file
+    config: dict[str, Any]  # seed, data, model, loss, optimizer, train: fully resolved
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+def canonical_json(value: Any) -> str:
+    """The one text of a value that hashes agree on: sorted keys, no spaces, ASCII only."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True,
+                      allow_nan=False)
+
+
+def trial_seed(base_seed: int, config: dict[str, Any], repeat: int) -> int:
+    """A seed in [0, 2**31) from the base seed, the configuration (without its seed) and repeat."""
+    without_seed = {key: value for key, value in config.items() if key != "seed"}
+    text = f"{base_seed}|{canonical_json(without_seed)}|{repeat}"
+    return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big") % 2**31
+
+
+def trial_id(config: dict[str, Any]) -> str:
+    """The first 10 hex digits of the SHA-256 of the canonical JSON of a resolved trial config."""
+    return hashlib.sha256(canonical_json(config).encode()).hexdigest()[:10]
+
+
+def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Trial:
+    """The trial that runs the base config with `params` substituted, for one repeat.
+
+    ``data.seed`` defaults to the base seed, so every trial of a sweep sees the same data split.
+    Raises ConfigError if the combination is not a valid configuration (each value on its own
+    was checked by the loader, but two swept values can still clash).
+    """
+    config = {key: copy.deepcopy(spec.raw[key]) for key in TRIAL_SECTIONS}
+    if config["data"].get("seed") is None:
+        config["data"]["seed"] = spec.seed
+    for key, value in params.items():
+        set_dotted(config, key, copy.deepcopy(value))
+    sweep = spec.raw.get("sweep") or {}
+    halving = spec.method == "halving" or sweep.get("early_stop") == "halving"
+    if halving and sweep.get("max_epochs"):
+        # The epochs a trial gets at most: also the learning-rate schedule's horizon, so that a
+        # trial trained rung by rung ends as if trained straight through (and has that id).
+        config["train"]["epochs"] = sweep["max_epochs"]
+    try:
+        config = validate_trial_config(config)
+    except ConfigError as error:
+        raise ConfigError([
+            f"{spec.path}: sweep.parameters: the combination {format_value(params, 'null')} is "
+            f"not a valid configuration: {message}" for message in error.errors
+        ]) from None
+    del config["seed"]
+    seed = trial_seed(spec.seed, config, repeat)
+    config = {"seed": seed, **config}
+    return Trial(id=trial_id(config), seed=seed, repeat=repeat, params=copy.deepcopy(params),
+                 config=config)
+
+
+def configurations(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The configurations to try, each a dict dotted key -> value (see the module docstring)."""
+    if spec.method == "bayes":
+        return []
+    all_lists = all(isinstance(values, list) for values in spec.parameters.values())
+    if spec.method == "grid" or (spec.method == "halving" and all_lists and spec.samples is None):
+        return _grid(spec.parameters)
+    return _random(spec.parameters, spec.samples or 1, spec.seed)
+
+
+def expand(spec: SweepSpec) -> list[Trial]:
+    """Every trial of a grid, random or halving sweep; [] for bayes (proposed while running).
+
+    Trials come configuration by configuration, the repeats of one configuration together.
+    """
+    return [make_trial(spec, params, repeat)
+            for params in configurations(spec) for repeat in range(spec.repeats)]
+
+
+def _grid(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = list(parameters)
+    choices = [_choices(parameters[key]) for key in keys]
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*choices)]
+
+
+def _choices(values: Any) -> list[Any] | None:
+    """The finite list of values of a parameter, or None for a continuous distribution."""
+    if isinstance(values, list):
+        return values
+    return values.get("choice")
+
+
+def _random(parameters: dict[str, Any], samples: int, seed: int) -> list[dict[str, Any]]:
+    """`samples` distinct configurations (all of them, if there are fewer)."""
+    choices = [_choices(values) for values in parameters.values()]
+    if all(c is not None for c in choices) and math.prod(len(c) for c in choices) <= samples:
+        return _grid(parameters)
+    import numpy as np  # here, not at the top: `nnrun --help` must stay fast
+
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, dict[str, Any]] = {}
+    # Each draw is distinct with probability >= 1 - samples/space, so 100x is plenty.
+    for _ in range(100 * samples):
+        params = {key: _draw(values, rng) for key, values in parameters.items()}
+        drawn.setdefault(canonical_json(params), params)
+        if len(drawn) == samples:
+            break
+    return list(drawn.values())
+
+
+def _draw(values: Any, rng: Any) -> Any:
+    choices = _choices(values)
+    if choices is not None:
+        return copy.deepcopy(choices[int(rng.integers(len(choices)))])
+    (name, (lo, hi)), = values.items()
+    if name == "int_uniform":
+        return int(rng.integers(lo, hi + 1))
+    if name == "log_uniform":
+        value = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    else:
+        value = float(rng.uniform(lo, hi))
+    value = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return min(max(value, lo), hi)
+
+
+def resolve_metric(spec: SweepSpec, task: str) -> tuple[str, str]:
+    """(metric, goal) to rank trials by, once the task (classification | regression) is known.
+
+    metric null -> val_accuracy for classification, val_loss for regression;
+    goal null -> maximize for an accuracy, minimize for a loss.
+    """
+    metric = spec.metric or ("val_accuracy" if task == "classification" else "val_loss")
+    if metric.endswith("_accuracy") and task != "classification":
+        raise ConfigError([
+            f"{spec.where('metric')}: metric: {metric!r} needs a classification task, and this "
+            f"data set is {task}; use a loss, e.g. val_loss"
+        ])
+    goal = spec.goal or ("maximize" if metric.endswith("_accuracy") else "minimize")
+    return metric, goal
+
+
+def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
+    """Raise ConfigError when a trial would train cross_entropy on a regression data set (a
+    numeric target: its "probabilities" would be the raw targets and the cost goes negative).
+    ``trials`` is [] for bayes: then the base loss and the swept losses are checked."""
+    if task != "regression":
+        return
+    losses = {trial.config["loss"] for trial in trials}
+    if spec.method == "bayes":
+        swept = spec.parameters.get("loss")
+        losses |= set(_choices(swept) or []) if swept is not None else {spec.raw.get("loss")}
+    if "cross_entropy" in losses:
+        where = spec.where("sweep.parameters.loss" if "loss" in spec.parameters else "loss")
+        raise ConfigError([
+            f"{where}: loss: cross_entropy needs a classification task, and this data set is "
+            f"regression (its target holds numbers, not classes); use loss: mse, or set "
+            f"data.task: classification if the numbers are class labels"
+        ])
+
+
+def describe_trials(trials: Iterable[Trial], parameters: Iterable[str]) -> list[dict[str, Any]]:
+    """Rows for ``nnrun sweep --dry-run``: trial, repeat, seed, then one column per swept key."""
+    keys = list(parameters)
+    return [
+        {"trial": trial.id, "repeat": trial.repeat, "seed": trial.seed,
+         **{key: format_value(trial.params.get(key), 'null') for key in keys}}
+        for trial in trials
+    ]

@@ -1,0 +1,61 @@
+"""nnrun's vocabulary: the words every stage shares, said once.
+
+Trial statuses, metric names, data-set names, how many significant digits a drawn or compared
+number keeps, the one key that tells two data sets apart, and the one way a parameter value is
+written as text (summary.csv, tables, baselines, plots). Nothing here imports the rest of nnrun.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+# -- trial statuses (result.json's "status", summary.csv's column) ---------------------------
+OK = "ok"              # trained to the end (or stopped early by early stopping)
+DIVERGED = "diverged"  # the loss or the weights became infinite or NaN
+FAILED = "failed"      # the trial raised, or its worker died: run again on resume
+STOPPED = "stopped"    # successive halving stopped it at a rung: it may be continued
+STATUSES = (OK, DIVERGED, FAILED, STOPPED)
+# A DONE trial is not trained again when a sweep resumes.
+DONE = (OK, DIVERGED, STOPPED)
+# A SCORED trial's final metrics count in leaderboards, plots and baselines.
+SCORED = (OK, STOPPED)
+
+# -- metrics ---------------------------------------------------------------------------------
+# The final metrics of a trial, as summary.csv's columns name them (accuracies only for
+# classification).
+METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
+           "test_accuracy")
+
+# -- data sets -------------------------------------------------------------------------------
+BUILTIN_DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits", "mnist1d")
+FILE_DATASETS = ("csv", "npz")  # the user's own file: read by the driver, sent to dask workers
+DATASETS = BUILTIN_DATASETS + FILE_DATASETS
+
+# Random draws, and the means a baseline compares, keep this many significant digits: a
+# readable table, the same search.
+SIGNIFICANT_DIGITS = 6
+
+
+def data_key(data_spec: dict[str, Any], base_dir: Any = None) -> str:
+    """The one text that tells two data sets apart: a resolved ``data:`` block and the folder
+    its relative paths resolve against."""
+    return json.dumps([data_spec, None if base_dir is None else str(base_dir)], sort_keys=True,
+                      default=str)
+
+
+def format_value(value: Any, none: str = "") -> str:
+    """A value as YAML flow reads it back: ``relu``, ``0.1``, ``1e-05``, ``true``, ``[32, 32]``,
+    ``{patience: 5}``; None as ``none`` (empty in a CSV cell, ``null`` where a reader needs a
+    word)."""
+    if value is None:
+        return none
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(format_value(v, "null") for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{k}: {format_value(v, 'null')}" for k, v in value.items()) + "}"
+    if isinstance(value, float):
+        return repr(value)
+    return str(value)
