@@ -8,15 +8,24 @@ from __future__ import annotations
 
 import math
 import os
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from nnrun.views.plots import Picture, SweepResults
+from nnrun.views.sweep import SweepResults
 
 LEADERBOARD_ROWS = 10
 STATUSES = ("ok", "diverged", "failed", "stopped")
+
+
+@dataclass
+class Picture:
+    """One PNG written, with the sentence the report puts under it."""
+
+    path: Path
+    title: str
+    caption: str
 
 
 def write_report(sweep: SweepResults, pictures: list[Picture], out: Path) -> Path:

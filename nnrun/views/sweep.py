@@ -1,0 +1,210 @@
+"""A sweep's results folder as the views see it: the trials with a label per configuration,
+the metric and its goal, each trial's per-epoch metrics; and how parameters and metrics are
+named on a page (short names, units).
+
+Read through :mod:`nnrun.results` (the files) and shaped here (labels): the pictures and the
+report are drawn from one :class:`SweepResults`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from nnrun.errors import NnrunError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# What a swept value means, for axis labels; other keys are labelled by their dotted path.
+PARAM_LABELS = {
+    "optimizer.lr": "learning rate",
+    "optimizer.weight_decay": "weight decay (L2 coefficient)",
+    "optimizer.momentum": "momentum coefficient",
+    "train.batch_size": "batch size, samples",
+    "train.epochs": "epochs",
+    "model.hidden": "hidden layer widths, units",
+    "data.noise": "data noise, s.d.",
+    "data.n_samples": "data set size, samples",
+}
+GENERIC_NAMES = {"name", "type", "seed", "path"}  # say `optimizer.name`, not just `name`
+LOSS_NAMES = {"cross_entropy": "cross-entropy", "mse": "mean squared error"}
+
+
+@dataclass
+class SweepResults:
+    """A sweep's results folder, read: what the pictures and the report are drawn from."""
+
+    path: Path
+    meta: dict[str, Any]
+    summary: pd.DataFrame            # one row a finished trial; column "config" labels its settings
+    parameters: list[str]            # swept dotted keys, as in sweep.json
+    metric: str
+    goal: str                        # maximize | minimize
+    task: str                        # classification | regression
+    metrics: dict[str, pd.DataFrame] = field(default_factory=dict)  # trial id -> metrics.csv
+    unfinished: list[str] = field(default_factory=list)   # in sweep.json, no result yet
+    no_metrics: list[str] = field(default_factory=list)   # finished (not failed), no metrics.csv
+
+    @property
+    def maximize(self) -> bool:
+        return self.goal == "maximize"
+
+    @property
+    def name(self) -> str:
+        return str(self.meta.get("name") or self.path.name)
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return self.meta.get("config") or {}
+
+    def scored(self) -> pd.DataFrame:
+        """The trials with a finite value of the metric."""
+        import numpy as np
+
+        values = self.summary[self.metric]
+        return self.summary[np.isfinite(values.to_numpy(dtype=float))]
+
+    def ranked(self) -> pd.DataFrame:
+        """The trials with a metric, best first (ties by trial id, so the order is stable)."""
+        return self.scored().sort_values([self.metric, "trial"],
+                                         ascending=[not self.maximize, True], kind="mergesort")
+
+    def configs(self) -> pd.DataFrame:
+        """One row a configuration (repeats pooled): mean, s.d. and count of the metric, best
+        first; ``trials`` lists its trial ids."""
+        import numpy as np
+        import pandas as pd
+
+        summary = self.summary
+        values = summary[self.metric].to_numpy(dtype=float)
+        rows = []
+        for label, group in summary.groupby("config", sort=False):
+            scores = values[group.index.to_numpy()]
+            scores = scores[np.isfinite(scores)]
+            rows.append({
+                "config": label, "trials": list(group["trial"]),
+                "mean": float(scores.mean()) if len(scores) else math.nan,
+                "std": float(scores.std(ddof=1)) if len(scores) > 1 else math.nan,
+                "n": len(scores),
+                **{p: group[p].iloc[0] for p in self.parameters},
+            })
+        columns = ["config", "trials", "mean", "std", "n", *self.parameters]
+        table = pd.DataFrame(rows, columns=columns)
+        return table.sort_values("mean", ascending=not self.maximize, na_position="last",
+                                 kind="mergesort").reset_index(drop=True)
+
+    def metric_label(self) -> str:
+        return metric_label(self.metric, self.config.get("loss"), "loss" in self.parameters)
+
+    def goal_words(self) -> str:
+        return "higher is better" if self.maximize else "lower is better"
+
+def load_sweep(folder: Path) -> SweepResults:
+    """Read sweep.json, summary.csv and each trial's metrics.csv; tolerate a running sweep.
+
+    Trials that finished after summary.csv was last written are taken from their result.json.
+    """
+    import numpy as np
+    import pandas as pd
+
+    from nnrun.results.reader import read_summary, read_sweep_meta
+
+    meta = read_sweep_meta(folder)
+    parameters = [str(p) for p in meta.get("parameters") or []]
+    summary_path = folder / "summary.csv"
+    summary = read_summary(folder, meta)
+    trials_dir = folder / "trials"
+    for p in parameters:
+        if p not in summary.columns:
+            summary[p] = None
+        if not pd.api.types.is_numeric_dtype(summary[p]):
+            # Numbers taken from result.json above arrive as text, like summary.csv's cells.
+            numeric = pd.to_numeric(summary[p], errors="coerce")
+            if len(numeric) and numeric.notna().all():
+                summary[p] = numeric
+    summary["status"] = summary["status"].fillna("failed").astype(str)
+    summary = summary.reset_index(drop=True)
+
+    task = meta.get("task") or ("classification" if "val_accuracy" in summary.columns
+                                else "regression")
+    metric = meta.get("metric") or ("val_accuracy" if task == "classification" else "val_loss")
+    goal = meta.get("goal") or ("maximize" if "accuracy" in metric else "minimize")
+    if metric not in summary.columns:
+        if len(summary):
+            raise NnrunError(f"{summary_path}: has no column {metric!r}, the sweep's metric")
+        summary[metric] = pd.Series(dtype=float)
+    summary[metric] = pd.to_numeric(summary[metric], errors="coerce").astype(float)
+    summary[metric] = summary[metric].where(np.isfinite(summary[metric]))
+    summary["config"] = _config_labels(summary, parameters)
+
+    sweep = SweepResults(path=folder, meta=meta, summary=summary, parameters=parameters,
+                         metric=metric, goal=goal, task=task)
+    ids = [str(t) for t in meta.get("trials") or []]
+    finished = set(summary["trial"])
+    sweep.unfinished = [t for t in ids if t not in finished]
+    for trial, status in zip(summary["trial"], summary["status"], strict=True):
+        path = trials_dir / trial / "metrics.csv"
+        if path.is_file() and path.stat().st_size > 0:
+            try:
+                frame = pd.read_csv(path)
+            except (ValueError, pd.errors.ParserError):
+                frame = None
+            if frame is not None and len(frame) and "epoch" in frame.columns:
+                sweep.metrics[trial] = frame.replace([np.inf, -np.inf], np.nan)
+                continue
+        if status != "failed":
+            sweep.no_metrics.append(trial)
+    return sweep
+
+
+def _config_labels(summary: pd.DataFrame, parameters: list[str]) -> list[str]:
+    """A readable label per row that repeats of one configuration share: ``lr=0.01, tanh``."""
+    if not parameters:
+        return ["the configuration"] * len(summary)
+    names = short_names(parameters)
+    return [", ".join(f"{names[p]}={format_value(v)}" for p, v in zip(parameters, row,
+                                                                       strict=True))
+            for row in summary[parameters].itertuples(index=False, name=None)]
+
+
+def short_names(parameters: list[str]) -> dict[str, str]:
+    """``optimizer.lr`` -> ``lr``, unless two swept keys end alike."""
+    lasts = [p.rsplit(".", 1)[-1] for p in parameters]
+    lasts = [p if last in GENERIC_NAMES else last for p, last in zip(parameters, lasts,
+                                                                     strict=True)]
+    return {p: last if lasts.count(last) == 1 else p for p, last in zip(parameters, lasts,
+                                                                        strict=True)}
+
+
+def format_value(value: Any) -> str:
+    """A value for a label: floats to 3 significant digits, ``[32, 32, 32, 32]`` as ``[32]×4``."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.3g}"
+    text = str(value)
+    if text.startswith("[") and text.endswith("]"):
+        items = [item.strip() for item in text[1:-1].split(",")]
+        if len(items) >= 3 and len(set(items)) == 1:
+            return f"[{items[0]}]×{len(items)}"
+    return text
+
+
+def metric_label(metric: str, loss: str | None, loss_swept: bool = False) -> str:
+    """The metric with its unit, for an axis."""
+    if metric.endswith("accuracy"):
+        return f"{metric} (fraction correct)"
+    if metric.endswith("loss"):
+        if loss_swept or not loss:
+            return f"{metric} (each trial's own loss)"
+        return f"{metric} ({LOSS_NAMES.get(loss, loss)})"
+    return metric
+
+
+def param_label(parameter: str) -> str:
+    meaning = PARAM_LABELS.get(parameter)
+    return f"{parameter}: {meaning}" if meaning else parameter
+
