@@ -11,6 +11,8 @@ import sys
 import time
 from typing import Any, TextIO
 
+from nnrun.results.record import TrialRecord
+
 
 def _format_duration(seconds: float) -> str:
     seconds = int(round(seconds))
@@ -71,13 +73,13 @@ class SweepProgress:
     def best_text(self) -> str:
         return "-" if self.best is None else f"{self.metric}={self.best:.4g}"
 
-    def update(self, record: dict[str, Any]) -> None:
+    def update(self, record: TrialRecord) -> None:
         """One more finished trial (its result.json record)."""
         self.done += 1
-        status = record.get("status")
+        status = record.status
         if status == "failed":
             self.failed += 1
-        value = (record.get("final") or {}).get(self.metric)
+        value = record.final.get(self.metric)
         counts = status in ("ok", "stopped") and value is not None and math.isfinite(value)
         if counts and self._improves(value):
             self.best = value
@@ -88,10 +90,10 @@ class SweepProgress:
         elapsed = time.monotonic() - self.started
         eta = elapsed / self.done * (self.total - self.done) if self.done else 0.0
         shown = "-" if value is None else f"{value:.4g}"
-        line = (f"[{self.done}/{self.total}] {record.get('trial')} {status:<8} "
-                f"{self.metric}={shown}  wall {record.get('wall_s') or 0:.2f}s  "
+        line = (f"[{self.done}/{self.total}] {record.trial} {status:<8} "
+                f"{self.metric}={shown}  wall {record.wall_s or 0:.2f}s  "
                 f"elapsed {_format_duration(elapsed)}  eta {_format_duration(eta)}  "
                 f"best {self.best_text()}")
-        if status == "failed" and record.get("error"):
-            line += f"\n    error: {str(record['error']).splitlines()[0]}"
+        if status == "failed" and record.error:
+            line += f"\n    error: {str(record.error).splitlines()[0]}"
         print(line, file=self.stream, flush=True)

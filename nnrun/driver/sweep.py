@@ -26,6 +26,7 @@ from nnrun.execution.backends import iter_results
 from nnrun.execution.base import ListSource, Task, TaskSource, Worker
 from nnrun.execution.worker import run_task
 from nnrun.model import memory_estimate
+from nnrun.results.record import TrialRecord
 from nnrun.results.store import ResultsStore, utc_now
 from nnrun.vocabulary import DONE
 
@@ -223,7 +224,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
     with store.locked():
         if not resume:
             store.clear()
-        records: dict[str, dict[str, Any]] = {}
+        records: dict[str, TrialRecord] = {}
         search = spec.method in ("halving", "bayes")
         if search:
             # Halving and bayes decide what runs next from every result so far, also those of
@@ -244,7 +245,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
             order = [trial.id for trial in trials]
             for trial in trials:
                 record = store.read_result(trial.id)
-                if record is not None and record.get("status") in DONE:
+                if record is not None and record.status in DONE:
                     records[trial.id] = record
             n_trials = len(trials)
             source = ListSource([Task(trial.id, trial.config, trial.params, base_dir)
@@ -278,7 +279,10 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
                     for task, result in results:
                         # what a search source records in result.json (rung reached, ...)
                         result = {**task.extra.get("record", {}), **result}
-                        record = store.write_trial(task.config, result)
+                        record = store.write_trial(
+                            task.config, TrialRecord.from_json(result),
+                            history=result.get("history") or [], weights=result.get("weights"),
+                            biases=result.get("biases"), state=result.get("state"))
                         records[task.trial_id] = record
                         source.tell(task, result)
                         progress.update(record)
@@ -287,7 +291,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
                         if time.monotonic() - last_summary > SUMMARY_EVERY_S:
                             write_summary()
                             last_summary = time.monotonic()
-                        if record["status"] == "failed" and (
+                        if record.status == "failed" and (
                                 fail_fast or (max_failures is not None
                                               and progress.failed >= max_failures)):
                             outcome.stopped_on_failure = True
@@ -302,7 +306,7 @@ def run_sweep(spec: Any, *, out: Path, jobs: int | None = None, backend: str = "
             outcome.interrupted = True
         finally:
             write_summary()
-            outcome.counts = Counter(records[i]["status"] for i in order if i in records)
+            outcome.counts = Counter(records[i].status for i in order if i in records)
             complete = (source.complete if search  # type: ignore[attr-defined]
                         else all(t.id in records for t in trials))
             meta["trials"] = list(order)

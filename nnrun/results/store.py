@@ -34,6 +34,7 @@ from typing import Any
 import numpy as np
 
 from nnrun.errors import NnrunError
+from nnrun.results.record import TrialRecord
 from nnrun.vocabulary import METRICS, format_value
 
 LOCK_NAME = ".nnrun.lock"
@@ -242,11 +243,13 @@ class ResultsStore:
     def trial_dir(self, trial_id: str) -> Path:
         return self.trials_dir / trial_id
 
-    def read_result(self, trial_id: str) -> dict[str, Any] | None:
-        """A trial's result.json, or None when the trial has not finished."""
+    def read_result(self, trial_id: str) -> TrialRecord | None:
+        """A trial's result.json, or None when the trial has not finished (or its file is not
+        a record)."""
         try:
-            return json.loads((self.trial_dir(trial_id) / "result.json").read_text())
-        except (OSError, ValueError):
+            return TrialRecord.from_json(
+                json.loads((self.trial_dir(trial_id) / "result.json").read_text()))
+        except (OSError, ValueError, TypeError, AttributeError):
             return None
 
     def write_sweep(self, meta: dict[str, Any]) -> None:
@@ -258,36 +261,39 @@ class ResultsStore:
         except (OSError, ValueError):
             return None
 
-    def write_trial(self, trial_config: dict[str, Any], result: dict[str, Any]) -> dict[str, Any]:
-        """Write a trial's files, result.json last; returns the record stored in result.json."""
+    def write_trial(self, trial_config: dict[str, Any], record: TrialRecord, *,
+                    history: Sequence[dict[str, Any]] = (),
+                    weights: Sequence[np.ndarray] | None = None,
+                    biases: Sequence[np.ndarray] | None = None,
+                    state: dict[str, Any] | None = None) -> TrialRecord:
+        """Write a trial's files, result.json last; returns the record as stored (non-finite
+        numbers as None, ``finished_at`` set)."""
         import yaml
 
-        trial_id = result["trial"]
-        folder = self.trial_dir(trial_id)
+        folder = self.trial_dir(record.trial)
         folder.mkdir(parents=True, exist_ok=True)
-        config_doc = {"trial": trial_id, "params": result.get("params", {}), **trial_config}
+        config_doc = {"trial": record.trial, "params": record.params, **trial_config}
         atomic_write_text(folder / "config.yaml",
                           yaml.safe_dump(_clean(config_doc), sort_keys=False))
-        history = result.get("history") or []
         if history:
             columns = list(history[0].keys())
             atomic_write_text(folder / "metrics.csv", _csv_text(columns, history))
-        if result.get("weights") is not None:
-            arrays = {f"W{i + 1}": w for i, w in enumerate(result["weights"])}
-            arrays.update({f"b{i + 1}": b for i, b in enumerate(result["biases"])})
+        if weights is not None:
+            arrays = {f"W{i + 1}": w for i, w in enumerate(weights)}
+            arrays.update({f"b{i + 1}": b for i, b in enumerate(biases or ())})
             buffer = io.BytesIO()
             np.savez(buffer, **arrays)
             atomic_write_bytes(folder / "weights.npz", buffer.getvalue())
-        if result.get("state") is not None:
-            self.write_checkpoint(trial_id, result["state"])
-        elif result.get("status") in ("ok", "diverged"):  # finished: nothing left to continue
+        if state is not None:
+            self.write_checkpoint(record.trial, state)
+        elif record.status in ("ok", "diverged"):  # finished: nothing left to continue
             with contextlib.suppress(FileNotFoundError):
                 (folder / CHECKPOINT_NAME).unlink()
-        record = {key: value for key, value in result.items()
-                  if key not in ("history", "weights", "biases", "state")}
-        record.setdefault("finished_at", utc_now())
-        write_json(folder / "result.json", record)
-        return _clean(record)
+        stored = TrialRecord.from_json(_clean(record.to_json()))
+        if stored.finished_at is None:
+            stored.finished_at = utc_now()
+        write_json(folder / "result.json", stored.to_json())
+        return stored
 
     def write_checkpoint(self, trial_id: str, state: dict[str, Any]) -> None:
         """A trainer's ``state_dict()`` as trials/<id>/checkpoint.npz (no pickle)."""
@@ -307,7 +313,7 @@ class ResultsStore:
         except (OSError, ValueError, KeyError):
             return None
 
-    def read_results(self) -> dict[str, dict[str, Any]]:
+    def read_results(self) -> dict[str, TrialRecord]:
         """Every trial's result.json in the folder, by trial id (any status)."""
         records = {}
         for path in sorted(self.trials_dir.glob("*/result.json")):
@@ -316,7 +322,7 @@ class ResultsStore:
                 records[path.parent.name] = record
         return records
 
-    def write_summary(self, records: Sequence[dict[str, Any]], parameters: Sequence[str],
+    def write_summary(self, records: Sequence[TrialRecord], parameters: Sequence[str],
                       task: str) -> None:
         """summary.csv: one row a trial, in the order given."""
         metrics = [m for m in METRICS if task == "classification" or "accuracy" not in m]
@@ -324,15 +330,12 @@ class ResultsStore:
                    "best_epoch", "epochs_run", "wall_s"]
         rows = []
         for record in records:
-            row = {"trial": record["trial"], "status": record["status"], "seed": record.get("seed"),
-                   "best_epoch": record.get("best_epoch"), "epochs_run": record.get("epochs_run"),
-                   "wall_s": round(float(record.get("wall_s") or 0.0), 4)}
-            params = record.get("params") or {}
+            row = {"trial": record.trial, "status": record.status, "seed": record.seed,
+                   "best_epoch": record.best_epoch, "epochs_run": record.epochs_run,
+                   "wall_s": round(float(record.wall_s or 0.0), 4)}
             for name in parameters:
-                row[name] = format_value(params.get(name))
-            final = record.get("final") or {}
+                row[name] = format_value(record.params.get(name))
             for metric in metrics:
-                row[metric] = final.get(metric)
+                row[metric] = record.final.get(metric)
             rows.append(row)
         atomic_write_text(self.folder / "summary.csv", _csv_text(columns, rows))
-

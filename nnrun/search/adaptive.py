@@ -38,9 +38,10 @@ from typing import Any
 
 from nnrun.errors import NnrunError
 from nnrun.execution.base import Task
+from nnrun.results.record import TrialRecord
 from nnrun.search.trials import SIGNIFICANT_DIGITS, Trial, canonical_json, make_trial
 
-Record = dict[str, Any]
+Record = TrialRecord
 ReadCheckpoint = Callable[[str], "dict[str, Any] | None"]
 
 
@@ -121,17 +122,17 @@ def rung_value(record: Record | None, rung: int, metric: str) -> tuple[bool, flo
     earlier rung. A failed record settles its own rung (the caller decides whether to retry it).
     A diverged or failed trial has no value: it ranks last.
     """
-    if record is None or record.get("rung") is None:
+    if record is None or record.rung is None:
         return False, None
-    reached = int(record["rung"])
-    status = record.get("status")
+    reached = record.rung
+    status = record.status
     if reached > rung:
-        value = (record.get("rung_values") or {}).get(str(rung))
+        value = (record.rung_values or {}).get(str(rung))
         return True, value
     if reached == rung or status in ("ok", "diverged"):
         if status in ("failed", "diverged"):
             return True, None
-        return True, (record.get("final") or {}).get(metric)
+        return True, record.final.get(metric)
     return False, None
 
 
@@ -150,8 +151,10 @@ def group_trials(trials: Sequence[Trial]) -> list[list[Trial]]:
 
 def record_of(task: Task, result: dict[str, Any]) -> Record:
     """What a source keeps of a result: the part of result.json it decides on."""
-    return {**task.extra.get("record", {}), "status": result.get("status"),
-            "final": result.get("final") or {}, "wall_s": result.get("wall_s")}
+    return TrialRecord.from_json({**task.extra.get("record", {}), "trial": task.trial_id,
+                                  "status": result.get("status"),
+                                  "final": result.get("final") or {},
+                                  "wall_s": result.get("wall_s") or 0.0})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -180,18 +183,19 @@ class Bracket:
         self.outstanding: set[str] = set()
         self.finished = False
         # Failed trials are retried on a re-run, except in a rung that was already decided.
-        reached = [int(self.records[t.id].get("rung") or 0) for group in groups for t in group
+        reached = [self.records[t.id].rung or 0 for group in groups for t in group
                    if t.id in self.records]
         self.decided_below = max(reached, default=0)
         self.retry: set[str] = {t.id for group in groups for t in group
-                                if (self.records.get(t.id) or {}).get("status") == "failed"}
+                                if t.id in self.records
+                                and self.records[t.id].status == "failed"}
         self._fill()
 
     def _settled(self, trial: Trial, rung: int) -> bool:
         record = self.records.get(trial.id)
         done, _ = rung_value(record, rung, self.metric)
-        if done and record is not None and record.get("status") == "failed" \
-                and int(record["rung"]) == rung and trial.id in self.retry \
+        if done and record is not None and record.status == "failed" \
+                and record.rung == rung and trial.id in self.retry \
                 and rung >= self.decided_below:
             return False
         return done
@@ -219,11 +223,11 @@ class Bracket:
 
     def _task(self, trial: Trial) -> Task:
         rung = self.rung
-        record = self.records.get(trial.id) or {}
-        rung_values = {key: value for key, value in (record.get("rung_values") or {}).items()
+        record = self.records.get(trial.id)
+        rung_values = {key: value for key, value in ((record and record.rung_values) or {}).items()
                        if int(key) < rung}
         state = None
-        if rung > 0 and record.get("rung") is not None:
+        if rung > 0 and record is not None and record.rung is not None:
             settled, value = rung_value(record, rung - 1, self.metric)
             if settled:
                 rung_values[str(rung - 1)] = value
@@ -235,7 +239,7 @@ class Bracket:
         until_epoch = epochs if last else min(self.rungs[rung], epochs)
         return Task(trial.id, trial.config, trial.params, self.base_dir, extra={
             "until_epoch": until_epoch, "checkpoint": state, "keep_state": not last,
-            "wall_s_before": float(record.get("wall_s") or 0.0) if state is not None else 0.0,
+            "wall_s_before": float(record.wall_s) if state is not None else 0.0,
             "record": {**self.extra_record, "rung": rung, "rung_epochs": until_epoch,
                        "rung_values": rung_values}})
 
@@ -424,7 +428,7 @@ class BayesSource:
 
     def _tell_batch(self) -> None:
         for proposal, group in self.asked:
-            reached = max(int(self.records[t.id].get("rung") or 0) for t in group)
+            reached = max(self.records[t.id].rung or 0 for t in group)
             values = {}
             for rung in range(reached + 1):
                 value = mean_value([rung_value(self.records.get(t.id), rung, self.metric)[1]
@@ -432,7 +436,7 @@ class BayesSource:
                 if value is not None:
                     values[rung] = value
                     proposal.report(value, step=self.rungs[rung])
-            statuses = {self.records[t.id].get("status") for t in group}
+            statuses = {self.records[t.id].status for t in group}
             if statuses == {"stopped"}:
                 self.study.tell(proposal, state=self.TrialState.PRUNED)
             elif reached in values:
@@ -464,7 +468,7 @@ def make_source(spec: Any, trials: Sequence[Trial], records: dict[str, Record], 
                              reduction_factor=int(spec.raw["sweep"]["reduction_factor"]),
                              metric=metric, goal=goal, base_dir=base_dir,
                              read_checkpoint=read_checkpoint)
-    recorded = [r.get("batch_size") for r in records.values() if r.get("batch_size")]
+    recorded = [r.batch_size for r in records.values() if r.batch_size]
     batch_size = int(recorded[0]) if recorded else jobs
     return BayesSource(spec, records, batch_size=batch_size, metric=metric, goal=goal,
                        base_dir=base_dir, read_checkpoint=read_checkpoint)

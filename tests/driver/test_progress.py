@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 
 from nnrun.driver.progress import SweepProgress
+from nnrun.results.record import TrialRecord
 
 
-def record(trial: str, status: str, value: float | None) -> dict:
-    return {"trial": trial, "status": status, "final": {"val_accuracy": value}, "wall_s": 0.5,
-            "error": "ValueError: boom\nmore" if status == "failed" else None}
+def record(trial: str, status: str, value: float | None) -> TrialRecord:
+    return TrialRecord(trial, status, final={"val_accuracy": value}, wall_s=0.5,
+                       error="ValueError: boom\nmore" if status == "failed" else None)
 
 
 def test_plain_lines_count_trials_failures_and_the_best_so_far() -> None:
@@ -28,7 +29,7 @@ def test_plain_lines_count_trials_failures_and_the_best_so_far() -> None:
 def test_a_minimising_metric_keeps_the_lowest() -> None:
     progress = SweepProgress(2, "val_loss", "minimize", stream=io.StringIO(), live=False)
     for value in (0.5, 0.7):
-        progress.update({"trial": "t", "status": "ok", "final": {"val_loss": value}})
+        progress.update(TrialRecord("t", "ok", final={"val_loss": value}))
     assert progress.best == 0.5
 
 

@@ -15,29 +15,33 @@ import pytest
 import yaml
 
 from nnrun.errors import NnrunError
+from nnrun.results.record import TrialRecord
 from nnrun.results.store import LOCK_NAME, ResultsStore, SweepLock
 from nnrun.vocabulary import format_value
 
 
-def record(trial: str, status: str = "ok", value: float = 0.5) -> dict:
-    return {"trial": trial, "status": status, "seed": 7, "params": {"model.hidden": [32, 32],
-                                                                   "optimizer.lr": 0.01},
-            "final": {"train_loss": value, "val_loss": float("nan"), "test_loss": value,
-                      "train_accuracy": 0.9, "val_accuracy": 0.8, "test_accuracy": 0.7},
-            "best_epoch": 3, "epochs_run": 4, "wall_s": 1.23456789, "train_s": 1.2,
-            "history": [{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "lr": 0.01,
-                         "grad_norm_1": 0.5, "wall_s": 0.1}],
-            "weights": [np.ones((2, 3))], "biases": [np.zeros(2)], "error": None}
+def record(trial: str, status: str = "ok", value: float = 0.5) -> TrialRecord:
+    return TrialRecord(
+        trial, status, seed=7, params={"model.hidden": [32, 32], "optimizer.lr": 0.01},
+        final={"train_loss": value, "val_loss": float("nan"), "test_loss": value,
+               "train_accuracy": 0.9, "val_accuracy": 0.8, "test_accuracy": 0.7},
+        best_epoch=3, epochs_run=4, wall_s=1.23456789, train_s=1.2)
+
+
+ARTIFACTS = {"history": [{"epoch": 1, "train_loss": 1.0, "val_loss": 1.1, "lr": 0.01,
+                          "grad_norm_1": 0.5, "wall_s": 0.1}],
+             "weights": [np.ones((2, 3))], "biases": [np.zeros(2)]}
 
 
 def test_write_trial_writes_every_file(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path / "sweep")
-    stored = store.write_trial({"seed": 7, "model": {"hidden": [32, 32]}}, record("abc"))
+    stored = store.write_trial({"seed": 7, "model": {"hidden": [32, 32]}}, record("abc"),
+                              **ARTIFACTS)
     folder = tmp_path / "sweep" / "trials" / "abc"
     result = json.loads((folder / "result.json").read_text())
     assert result["status"] == "ok" and result["final"]["val_loss"] is None  # NaN -> null
     assert "history" not in result and "weights" not in result
-    assert stored["final"]["val_loss"] is None
+    assert stored.final["val_loss"] is None
     config = yaml.safe_load((folder / "config.yaml").read_text())
     assert config["trial"] == "abc" and config["model"]["hidden"] == [32, 32]
     rows = list(csv.DictReader((folder / "metrics.csv").open()))
@@ -45,7 +49,7 @@ def test_write_trial_writes_every_file(tmp_path: Path) -> None:
     weights = np.load(folder / "weights.npz", allow_pickle=False)
     assert weights["W1"].shape == (2, 3) and weights["b1"].shape == (2,)
     assert not [p for p in folder.iterdir() if p.name.endswith(".tmp")]
-    assert store.read_result("abc")["trial"] == "abc"
+    assert store.read_result("abc").trial == "abc"
     assert store.read_result("missing") is None
 
 
@@ -115,7 +119,7 @@ def test_the_lock_of_a_killed_holder_is_free_at_once(tmp_path: Path) -> None:
 
 def test_clear_forgets_trials(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path)
-    store.write_trial({"seed": 1}, record("abc"))
+    store.write_trial({"seed": 1}, record("abc"), **ARTIFACTS)
     store.write_summary([record("abc")], [], "classification")
     store.clear()
     assert store.read_result("abc") is None and not (tmp_path / "summary.csv").exists()
