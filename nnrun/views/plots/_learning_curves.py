@@ -36,7 +36,7 @@ class _LearningCurvesInfo(NamedTuple):
     kinds: list[str]                  # one panel each: "loss", and "accuracy" to classify
     ylabels: list[str]                # their axis labels
     repeats: int                      # the most repeats of any configuration
-    healthy: set[str]                 # configurations with a scored trial: they frame the y axis
+    healthy: set[str]                 # configurations with a trial ok or stopped: they frame y
 
 
 def gather(sweep: SweepResults, say: Callable[[str], None]) -> _LearningCurvesInfo | None:
