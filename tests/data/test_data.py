@@ -9,6 +9,7 @@ import pytest
 
 from nnrun import data
 from nnrun.data import Dataset, load_dataset, make_synthetic
+from nnrun.data._builtin import mnist1d_arrays
 from nnrun.errors import DataError, NnrunError
 
 SYNTHETIC = ["xor", "moons", "circles", "spirals", "blobs"]
@@ -200,7 +201,7 @@ def test_mnist1d_depends_on_the_seed_and_leaves_global_generators_alone(mnist1d)
 def test_missing_extra_says_how_to_install_it(monkeypatch, dataset, modules, package):
     for module in modules:
         monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
-    data._mnist1d_arrays.cache_clear()
+    mnist1d_arrays.cache_clear()
     message = rf"needs the {package} package.*pip install 'nnrun\[data\]'"
     with pytest.raises(DataError, match=message):
         load(dataset, seed=7)
