@@ -22,7 +22,7 @@ TRIAL_SECTIONS = ("data", "model", "loss", "optimizer", "train")
 # The keys of a whole file, in the order SweepSpec.raw keeps them.
 TOP_KEYS = ("name", "seed", "repeats", *TRIAL_SECTIONS, "sweep", "metric", "goal")
 # The output activations each loss works with: nnrun.core.losses.LOSSES, said again here so
-# that checking a config needs no numpy (tests/config/test_schema.py holds the two together).
+# that checking a config needs no numpy (tests/config/test_config_schema.py holds the two together).
 OUTPUTS_OF_LOSS = {"mse": ("sigmoid", "tanh", "relu", "identity"),
                    "cross_entropy": ("softmax", "sigmoid")}
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
