@@ -1,51 +1,54 @@
-"""Data sets built once per process: a worker that runs many trials pays for its data once."""
+"""Data sets built once per process: a worker that runs many trials pays for its data once.
+
+A data set is known by ``nnrun.vocabulary.data_key`` (its resolved ``data:`` block and the
+folder its paths resolve against) and the dtype it is wanted in; the float64 one is built, the
+others are cast from it.
+"""
 
 from __future__ import annotations
 
 import dataclasses
-import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from nnrun.data import load_dataset
+from nnrun.data.dataset import Dataset
+from nnrun.data.load import load_dataset
+from nnrun.vocabulary import data_key
 
-_DATASETS: dict[str, Any] = {}
-
-
-def _cache_key(data_spec: dict[str, Any], base_dir: str | Path | None, dtype: str) -> str:
-    return json.dumps([data_spec, str(base_dir), dtype], sort_keys=True, default=str)
+_DATASETS: dict[tuple[str, str], Dataset] = {}
 
 
 def get_dataset(data_spec: dict[str, Any], base_dir: str | Path | None = None,
-                dtype: str = "float64"):
+                dtype: str = "float64") -> Dataset:
     """The data set of ``data_spec`` in ``dtype``, built once per process and cached."""
-    key = _cache_key(data_spec, base_dir, dtype)
-    dataset = _DATASETS.get(key)
-    if dataset is None:
-        base_key = _cache_key(data_spec, base_dir, "float64")
-        dataset = _DATASETS.get(base_key)
-        if dataset is None:
-            seed = data_spec.get("seed")
-            dataset = load_dataset(data_spec, seed=0 if seed is None else int(seed),
-                                   base_dir=Path(base_dir) if base_dir else None)
-            _DATASETS[base_key] = dataset
-        if dtype != "float64":
-            dataset = _cast_dataset(dataset, dtype)
-            _DATASETS[key] = dataset
-    return dataset
+    key = (data_key(data_spec, base_dir), dtype)
+    if key not in _DATASETS:
+        _DATASETS[key] = _cast_dataset(_float64(data_spec, base_dir), dtype)
+    return _DATASETS[key]
 
 
-def cache_dataset(data_spec: dict[str, Any], base_dir: str | Path | None, dataset) -> None:
+def cache_dataset(data_spec: dict[str, Any], base_dir: str | Path | None,
+                  dataset: Dataset) -> None:
     """Give this process's cache a float64 data set loaded elsewhere, as :func:`get_dataset`
     would have built it: a dask worker gets file data sets from the driver (no shared disk)."""
-    _DATASETS.setdefault(_cache_key(data_spec, base_dir, "float64"), dataset)
+    _DATASETS.setdefault((data_key(data_spec, base_dir), "float64"), dataset)
 
 
-def _cast_dataset(dataset, dtype: str):
+def _float64(data_spec: dict[str, Any], base_dir: str | Path | None) -> Dataset:
+    key = (data_key(data_spec, base_dir), "float64")
+    if key not in _DATASETS:
+        seed = data_spec.get("seed")
+        # load_dataset is looked up here, at call time: a test swaps it on dask workers.
+        _DATASETS[key] = load_dataset(data_spec, seed=0 if seed is None else int(seed),
+                                      base_dir=Path(base_dir) if base_dir else None)
+    return _DATASETS[key]
+
+
+def _cast_dataset(dataset: Dataset, dtype: str) -> Dataset:
+    if dtype == "float64":
+        return dataset
     arrays = {name: np.ascontiguousarray(getattr(dataset, name), dtype=dtype)
               for name in ("X_train", "Y_train", "X_val", "Y_val", "X_test", "Y_test")}
     return dataclasses.replace(dataset, **arrays)
-
-

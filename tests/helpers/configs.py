@@ -8,9 +8,11 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import pytest
 import yaml
 
 from nnrun.config import SweepSpec, load_config_text, set_dotted
+from nnrun.errors import ConfigError
 
 SMALL = """\
 name: small
@@ -36,6 +38,10 @@ sweep:
     model.activation: [tanh, relu]
     optimizer.lr: [0.05, 0.1]
 """
+
+# The smallest valid file. A test of a message appends the lines it is about, so that the line
+# and column the message names are the ones the test reads.
+MINIMAL = "data:\n  dataset: spirals\n"
 
 DELETE = object()  # a value for ``changes`` that removes the key
 
@@ -69,4 +75,22 @@ def spec_of(text: str = SMALL, *overrides: str, filename: str = "exp.yaml") -> S
     return load_config_text(text, filename, list(overrides))
 
 
-__all__ = ["DELETE", "SMALL", "config_text", "set_dotted", "spec_of", "write_config"]
+def config_errors(text: str, overrides: tuple[str, ...] = (),
+                  filename: str = "exp.yaml") -> list[str]:
+    """The lines of the ConfigError that loading ``text`` (with ``--set`` overrides) raises;
+    the test fails if it loads."""
+    with pytest.raises(ConfigError) as info:
+        load_config_text(text, filename, overrides)
+    assert str(info.value) == "\n".join(info.value.errors)
+    return info.value.errors
+
+
+def one_config_error(text: str, overrides: tuple[str, ...] = ()) -> str:
+    """The one line of the ConfigError that loading ``text`` raises."""
+    found = config_errors(text, overrides)
+    assert len(found) == 1, found
+    return found[0]
+
+
+__all__ = ["DELETE", "MINIMAL", "SMALL", "config_errors", "config_text", "one_config_error",
+           "set_dotted", "spec_of", "write_config"]

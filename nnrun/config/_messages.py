@@ -1,0 +1,125 @@
+"""From pydantic's errors to messages a user can act on: what was found, what is allowed, and
+the nearest allowed word (did you mean ...?).
+
+``explain`` turns one pydantic error into (location, message) pairs; a problem a section's
+validator found (schema.cross_field) becomes one pair for each key it is about. One small
+function a kind of error, looked up in ``_MESSAGES``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, Literal, get_args, get_origin
+
+from nnrun.config._annotations import annotation_at, is_model, nullable, unwrap
+from nnrun.config._show import did_you_mean, kind, show
+from nnrun.config.dotted import sweepable
+from nnrun.config.schema import CROSS_FIELD, TOP_KEYS, ConfigFile
+
+_EXPECTED = {
+    "int_type": "an integer", "float_type": "a number", "string_type": "text",
+    "bool_type": "true or false", "list_type": "a list", "dict_type": "a mapping",
+    "model_type": "a mapping", "model_attributes_type": "a mapping",
+}
+_BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def explain(error: dict[str, Any]) -> list[tuple[tuple, str]]:
+    """(location, message) pairs for one pydantic error: what was found and what is allowed."""
+    loc = tuple(error["loc"])
+    if error["type"] == CROSS_FIELD:
+        problems = error["ctx"]["problems"]
+        return [((*loc, *key.split(".")), message) for key, message in problems]
+    return [(loc, _message(loc, error))]
+
+
+class _Problem:
+    """One pydantic error with what its messages need: the value found, the error's context,
+    and the annotation of the key (its allowed words, whether it may be null)."""
+
+    def __init__(self, loc: tuple, error: dict[str, Any]):
+        self.loc = loc
+        self.error = error
+        self.found = error.get("input")
+        self.ctx = error.get("ctx") or {}
+        annotation = annotation_at(loc, ConfigFile)
+        inner = unwrap(annotation)
+        self.literals: tuple = get_args(inner) if get_origin(inner) is Literal else ()
+        self.or_null = " or null" if annotation is not None and nullable(annotation) else ""
+
+
+def _message(loc: tuple, error: dict[str, Any]) -> str:
+    return _MESSAGES.get(error["type"], _pydantic_words)(_Problem(loc, error))
+
+
+def _missing(problem: _Problem) -> str:
+    allowed = f"; expected one of {', '.join(problem.literals)}" if problem.literals else ""
+    return f"required key is missing{allowed}"
+
+
+def _unknown_key(problem: _Problem) -> str:
+    key = problem.loc[-1]
+    parent = unwrap(annotation_at(problem.loc[:-1], ConfigFile))
+    siblings = list(parent.model_fields) if is_model(parent) else []
+    if parent is ConfigFile:
+        siblings = list(TOP_KEYS)
+    hint = did_you_mean(key, siblings)
+    if not hint:
+        # A key of another section (lr: at the top): point at where it belongs.
+        elsewhere = [k for k in (*TOP_KEYS, *sweepable()) if k.split(".")[-1] == key]
+        hint = f" (did you mean {elsewhere[0]}?)" if elsewhere else ""
+    allowed = f"; allowed here: {', '.join(siblings)}" if siblings else ""
+    return f"unknown key{hint}{allowed}"
+
+
+def _not_allowed(problem: _Problem) -> str:
+    found = problem.found
+    what = show(found) if isinstance(found, str) else f"{show(found)} ({kind(found)})"
+    return (f"{what} is not allowed; expected one of {', '.join(problem.literals)}"
+            f"{problem.or_null}{did_you_mean(found, problem.literals)}")
+
+
+def _wrong_type(problem: _Problem) -> str:
+    found = problem.found
+    what = "null" if found is None else f"{show(found)} ({kind(found)})"
+    return f"found {what}; expected {_EXPECTED[problem.error['type']]}{problem.or_null}"
+
+
+def _out_of_bounds(problem: _Problem) -> str:
+    bound, limit = next(iter(problem.ctx.items()))
+    return f"found {show(problem.found)}; it must be {_BOUNDS[bound]} {limit}"
+
+
+def _not_finite(problem: _Problem) -> str:
+    return f"found {show(problem.found)}; expected a finite number"
+
+
+def _bad_name(problem: _Problem) -> str:
+    return (f"{show(problem.found)} is not allowed; a name is letters, digits, '.', '_' and "
+            "'-', starting with a letter or digit (it becomes a folder under --out)")
+
+
+def _wrong_length(problem: _Problem) -> str:
+    if not isinstance(problem.found, list):
+        return _pydantic_words(problem)
+    return f"found {show(problem.found)}; expected {problem.ctx.get('min_length')} values"
+
+
+def _pydantic_words(problem: _Problem) -> str:
+    """Any other error: pydantic's own words after what was found."""
+    words = problem.error["msg"]
+    return f"found {show(problem.found)}; {words[0].lower()}{words[1:]}"
+
+
+_MESSAGES: dict[str, Callable[[_Problem], str]] = {
+    **dict.fromkeys(_EXPECTED, _wrong_type),
+    **dict.fromkeys(("greater_than", "greater_than_equal", "less_than", "less_than_equal"),
+                    _out_of_bounds),
+    "missing": _missing,
+    "extra_forbidden": _unknown_key,
+    "literal_error": _not_allowed,
+    "finite_number": _not_finite,
+    "string_pattern_mismatch": _bad_name,
+    "too_short": _wrong_length,
+    "too_long": _wrong_length,
+}

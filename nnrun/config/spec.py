@@ -1,0 +1,99 @@
+"""The entry points: a sweep file in, a SweepSpec out (or every problem of the file at once).
+
+    text --safe YAML reader--> plain python + where each key was written
+         --``--set KEY=VALUE`` overrides--> --pydantic models, swept values--> SweepSpec
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from nnrun.config._check import Checker
+from nnrun.config._messages import explain
+from nnrun.config._yaml import Reader
+from nnrun.config.dotted import dotted_name
+from nnrun.config.schema import TOP_KEYS, ConfigFile, TrialConfig
+from nnrun.errors import ConfigError, NnrunError
+
+
+@dataclass
+class SweepSpec:
+    """A checked config file. ``raw`` is the whole file with defaults, plain JSON-able python."""
+
+    path: Path
+    name: str
+    raw: dict[str, Any]
+    method: str
+    parameters: dict[str, Any]  # dotted key -> list of values or {distribution: [...]}, file order
+    samples: int | None
+    metric: str | None
+    goal: str | None
+    seed: int
+    repeats: int
+    locations: dict[str, str] = field(default_factory=dict)  # dotted key -> "file:line:col"
+
+    def to_dict(self) -> dict[str, Any]:
+        """A deep copy of the validated file (defaults filled in), ready for json.dump."""
+        return copy.deepcopy(self.raw)
+
+    def where(self, key: str) -> str:
+        """Where a dotted key was written ("file:line:col", or "file" if it was defaulted)."""
+        return self.locations.get(key, str(self.path))
+
+
+def load_config(path: str | Path, overrides: Sequence[str] = ()) -> SweepSpec:
+    """Read, override and check a sweep file.
+
+    Raises NnrunError if the file can't be read, ConfigError listing every problem otherwise.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        reason = getattr(error, "strerror", None) or str(error)
+        raise NnrunError(f"{path}: cannot read the config file: {reason}") from None
+    return load_config_text(text, str(path), overrides)
+
+
+def load_config_text(text: str, filename: str, overrides: Sequence[str] = ()) -> SweepSpec:
+    """Like load_config, for text already read; ``filename`` names it in messages and by default."""
+    reader = Reader(filename)
+    document = reader.read(text)
+    for item in overrides:
+        reader.apply_override(document, item)
+    model, parameters = Checker(reader, document).check()
+    locations = {dotted_name(path): loc.render(filename)
+                 for path, loc in reader.value_at.items() if path}
+    return _spec(model, parameters, Path(filename), locations)
+
+
+def _spec(model: ConfigFile, parameters: dict[str, Any], path: Path,
+          locations: dict[str, str]) -> SweepSpec:
+    dumped = model.model_dump()
+    dumped["sweep"]["parameters"] = parameters
+    raw = {key: dumped[key] for key in TOP_KEYS}
+    return SweepSpec(
+        path=path, name=model.name, raw=raw, method=model.sweep.method,
+        parameters=copy.deepcopy(parameters), samples=model.sweep.samples, metric=model.metric,
+        goal=model.goal, seed=model.seed, repeats=model.repeats, locations=locations,
+    )
+
+
+def validate_trial_config(config: dict[str, Any]) -> dict[str, Any]:
+    """Check one resolved trial configuration and return it with defaults, as plain python.
+
+    Raises ConfigError (messages without file positions: a trial config has no file).
+    """
+    try:
+        model = TrialConfig.model_validate(config)
+    except ValidationError as error:
+        raise ConfigError([
+            f"{dotted_name(loc)}: {message}" if loc else message
+            for problem in error.errors() for loc, message in explain(problem)
+        ]) from None
+    return model.model_dump()

@@ -1,0 +1,33 @@
+"""What the data stage hands over: a data set split three ways."""
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+
+@dataclass
+class Dataset:
+    """A data set split three ways; every array float64 and C-contiguous, rows are samples.
+
+    Y is one-hot (n, classes) for classification, (n, outputs) for regression. `classes`
+    holds the class labels as strings in the order of Y's columns (None for regression).
+    """
+
+    name: str
+    task: str  # "classification" | "regression"
+    X_train: np.ndarray = field(repr=False)
+    Y_train: np.ndarray = field(repr=False)
+    X_val: np.ndarray = field(repr=False)
+    Y_val: np.ndarray = field(repr=False)
+    X_test: np.ndarray = field(repr=False)
+    Y_test: np.ndarray = field(repr=False)
+    classes: list[str] | None
+    feature_names: list[str]
+
+    @property
+    def n_features(self) -> int:
+        return self.X_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.Y_train.shape[1]

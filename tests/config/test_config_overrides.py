@@ -1,0 +1,74 @@
+"""nnrun.config._yaml: ``--set KEY=VALUE`` overrides, read as YAML and located at the option."""
+
+from __future__ import annotations
+
+import pytest
+from helpers.configs import MINIMAL as BASE
+from helpers.configs import config_errors as errors
+from helpers.configs import one_config_error as one_error
+
+from nnrun.config import load_config_text
+
+
+def test_overrides_are_parsed_as_yaml_and_win_over_the_file():
+    text = BASE + "optimizer:\n  lr: 0.5\nmodel:\n  hidden: [8]\n"
+    spec = load_config_text(text, "x.yaml", [
+        "optimizer.lr=1e-3", "model.hidden=[64, 64]", "train.early_stopping={patience: 4}",
+        "name=other", "seed=7", "data.dataset=moons",
+    ])
+    assert spec.raw["optimizer"]["lr"] == 0.001
+    assert spec.raw["model"]["hidden"] == [64, 64]
+    assert spec.raw["train"]["early_stopping"]["patience"] == 4
+    assert (spec.name, spec.seed, spec.raw["data"]["dataset"]) == ("other", 7, "moons")
+
+
+def test_later_override_wins():
+    spec = load_config_text(BASE, "x.yaml", ["optimizer.lr=0.2", "optimizer.lr=0.3"])
+    assert spec.raw["optimizer"]["lr"] == 0.3
+
+
+def test_override_of_sweep_parameters_keeps_dotted_key_whole():
+    text = BASE + "sweep:\n  parameters:\n    loss: [mse, cross_entropy]\n" \
+        "    model.activation: [tanh, relu]\n"
+    spec = load_config_text(text, "x.yaml", ["sweep.parameters.loss=[mse]",
+                                             "sweep.parameters.optimizer.lr=[0.1, 1e-2]"])
+    assert spec.parameters == {"loss": ["mse"], "model.activation": ["tanh", "relu"],
+                               "optimizer.lr": [0.1, 0.01]}
+    spec = load_config_text(text, "x.yaml", ["sweep.parameters={}"])
+    assert spec.parameters == {}
+
+
+@pytest.mark.parametrize("item", ["optimizer.lr", "=3", "optimizer..lr=3", " =1", ".lr=1"])
+def test_malformed_override(item):
+    line = one_error(BASE, (item,))
+    assert line.startswith(f"exp.yaml: --set {item}: expected KEY=VALUE")
+
+
+def test_errors_in_overridden_values_name_the_option_not_a_line():
+    overrides = ("optimizer.lr=-1", "model.activaton=tanh", "model.hidden=[3, 0]", "loss.x=1")
+    found = errors(BASE + "loss: mse\noptimizer:\n  lr: 0.1\n", overrides)
+    assert found == [
+        "exp.yaml: --set loss.x: loss: is 'mse', not a mapping, so loss.x can't be set",
+        "exp.yaml: --set model.activaton: model.activaton: unknown key (did you mean "
+        "'activation'?); allowed here: hidden, activation, output, init",
+        "exp.yaml: --set model.hidden: model.hidden[1]: found 0; it must be >= 1",
+        "exp.yaml: --set optimizer.lr: optimizer.lr: found -1; it must be > 0.0",
+    ]
+
+
+def test_override_with_bad_yaml():
+    line = one_error(BASE, ("model.hidden=[1, 2",))
+    assert line.startswith("exp.yaml: --set model.hidden: YAML syntax error")
+
+
+def test_override_creating_a_section_is_located_at_the_option():
+    assert one_error(BASE, ("train.epochz=3",)).startswith(
+        "exp.yaml: --set train.epochz: train.epochz: unknown key (did you mean 'epochs'?)")
+    assert one_error(BASE, ("loss.x=1",)).startswith(
+        "exp.yaml: --set loss.x: loss: {x: 1} (a mapping) is not allowed")
+
+
+def test_override_can_fix_a_file_error():
+    spec = load_config_text(BASE + "model: {activation: relux}\n", "x.yaml",
+                            ["model.activation=relu"])
+    assert spec.raw["model"]["activation"] == "relu"
