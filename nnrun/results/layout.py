@@ -1,0 +1,103 @@
+"""The results folder's layout: every file name of it, said once (ARCHITECTURE.md).
+
+```
+<out>/<name>/
+  sweep.json                      the spec as loaded, version, times, trial ids
+  summary.csv                     one row a trial
+  .nnrun.lock                     held (flock) while a sweep writes the folder
+  trials/<id>/config.yaml         the resolved trial config
+  trials/<id>/metrics.csv         one row an epoch
+  trials/<id>/weights.npz         final weights W1..WL, b1..bL
+  trials/<id>/checkpoint.npz      halving: the trainer's state where a rung stopped it (arrays,
+                                  plus the scalars as JSON text); removed once the trial ends ok
+                                  or diverged, kept where a trial stays stopped
+  trials/<id>/result.json         status, final metrics, timings; written last, it marks the
+                                  trial as done (a folder without it is an unfinished trial)
+  plots/                          `nnrun plot`'s pictures and report.md
+```
+
+Code outside :mod:`nnrun.results` asks a :class:`Layout` for a path and never spells a name.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+SWEEP_JSON = "sweep.json"
+SUMMARY_CSV = "summary.csv"
+LOCK_NAME = ".nnrun.lock"
+TRIALS = "trials"
+CONFIG_YAML = "config.yaml"
+METRICS_CSV = "metrics.csv"
+WEIGHTS_NPZ = "weights.npz"
+CHECKPOINT_NPZ = "checkpoint.npz"
+RESULT_JSON = "result.json"
+PLOTS = "plots"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """The paths of one sweep's results folder."""
+
+    folder: Path
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "folder", Path(self.folder))
+
+    @property
+    def sweep_json(self) -> Path:
+        return self.folder / SWEEP_JSON
+
+    @property
+    def summary_csv(self) -> Path:
+        return self.folder / SUMMARY_CSV
+
+    @property
+    def lock(self) -> Path:
+        return self.folder / LOCK_NAME
+
+    @property
+    def trials_dir(self) -> Path:
+        return self.folder / TRIALS
+
+    @property
+    def plots_dir(self) -> Path:
+        return self.folder / PLOTS
+
+    def trial_dir(self, trial_id: str) -> Path:
+        return self.trials_dir / trial_id
+
+    def config_yaml(self, trial_id: str) -> Path:
+        return self.trial_dir(trial_id) / CONFIG_YAML
+
+    def metrics_csv(self, trial_id: str) -> Path:
+        return self.trial_dir(trial_id) / METRICS_CSV
+
+    def weights_npz(self, trial_id: str) -> Path:
+        return self.trial_dir(trial_id) / WEIGHTS_NPZ
+
+    def checkpoint_npz(self, trial_id: str) -> Path:
+        return self.trial_dir(trial_id) / CHECKPOINT_NPZ
+
+    def result_json(self, trial_id: str) -> Path:
+        return self.trial_dir(trial_id) / RESULT_JSON
+
+    def trial_ids(self) -> list[str]:
+        """The trial folders present, sorted by id (finished or not, of this sweep or not)."""
+        if not self.trials_dir.is_dir():
+            return []
+        return sorted(path.name for path in self.trials_dir.iterdir() if path.is_dir())
+
+
+def is_sweep_folder(folder: Path) -> bool:
+    """Whether ``folder`` is one sweep's results folder (it has a sweep.json)."""
+    return Layout(folder).sweep_json.is_file()
+
+
+def sweep_folders_in(folder: Path) -> list[Path]:
+    """The sweeps' results folders directly inside ``folder`` (a folder of sweeps), sorted."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(path for path in folder.iterdir() if is_sweep_folder(path))
