@@ -21,8 +21,8 @@ Code outside :mod:`nnrun.results` asks a :class:`Layout` for a path and never sp
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 SWEEP_JSON = "sweep.json"
 SUMMARY_CSV = "summary.csv"
@@ -36,52 +36,35 @@ RESULT_JSON = "result.json"
 PLOTS = "plots"
 
 
-@dataclass(frozen=True)
+# The files of a trial's folder, in TrialFiles' order.
+TRIAL_FILES = (CONFIG_YAML, METRICS_CSV, WEIGHTS_NPZ, CHECKPOINT_NPZ, RESULT_JSON)
+
+
+class TrialFiles(NamedTuple):
+    """The paths of one trial's folder, trials/<id>/."""
+
+    folder: Path
+    config_yaml: Path
+    metrics_csv: Path
+    weights_npz: Path
+    checkpoint_npz: Path
+    result_json: Path
+
+
 class Layout:
     """The paths of one sweep's results folder."""
 
-    folder: Path
+    def __init__(self, folder: Path):
+        self.folder = Path(folder)
+        self.sweep_json = self.folder / SWEEP_JSON
+        self.summary_csv = self.folder / SUMMARY_CSV
+        self.lock = self.folder / LOCK_NAME
+        self.trials_dir = self.folder / TRIALS
+        self.plots_dir = self.folder / PLOTS
 
-    def __post_init__(self) -> None:
-        object.__setattr__(self, "folder", Path(self.folder))
-
-    @property
-    def sweep_json(self) -> Path:
-        return self.folder / SWEEP_JSON
-
-    @property
-    def summary_csv(self) -> Path:
-        return self.folder / SUMMARY_CSV
-
-    @property
-    def lock(self) -> Path:
-        return self.folder / LOCK_NAME
-
-    @property
-    def trials_dir(self) -> Path:
-        return self.folder / TRIALS
-
-    @property
-    def plots_dir(self) -> Path:
-        return self.folder / PLOTS
-
-    def trial_dir(self, trial_id: str) -> Path:
-        return self.trials_dir / trial_id
-
-    def config_yaml(self, trial_id: str) -> Path:
-        return self.trial_dir(trial_id) / CONFIG_YAML
-
-    def metrics_csv(self, trial_id: str) -> Path:
-        return self.trial_dir(trial_id) / METRICS_CSV
-
-    def weights_npz(self, trial_id: str) -> Path:
-        return self.trial_dir(trial_id) / WEIGHTS_NPZ
-
-    def checkpoint_npz(self, trial_id: str) -> Path:
-        return self.trial_dir(trial_id) / CHECKPOINT_NPZ
-
-    def result_json(self, trial_id: str) -> Path:
-        return self.trial_dir(trial_id) / RESULT_JSON
+    def trial(self, trial_id: str) -> TrialFiles:
+        folder = self.trials_dir / trial_id
+        return TrialFiles(folder, *(folder / name for name in TRIAL_FILES))
 
     def trial_ids(self) -> list[str]:
         """The trial folders present, sorted by id (finished or not, of this sweep or not)."""

@@ -143,7 +143,7 @@ class ResultsReader:
 
     def record(self, trial_id: str) -> TrialRecord | None:
         """The trial's result.json, or None while it has not finished."""
-        return read_record(self.layout.result_json(trial_id))
+        return read_record(self.layout.trial(trial_id).result_json)
 
     def records(self) -> dict[str, TrialRecord]:
         """Every trial folder's record, by trial id (any status, of this sweep or not)."""
@@ -160,7 +160,7 @@ class ResultsReader:
         import yaml
 
         try:
-            config = yaml.safe_load(self.layout.config_yaml(trial_id).read_text())
+            config = yaml.safe_load(self.layout.trial(trial_id).config_yaml.read_text())
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
         return config if isinstance(config, dict) else None
@@ -171,7 +171,7 @@ class ResultsReader:
         import numpy as np
 
         try:
-            with np.load(self.layout.weights_npz(trial_id), allow_pickle=False) as arrays:
+            with np.load(self.layout.trial(trial_id).weights_npz, allow_pickle=False) as arrays:
                 layers = sum(1 for name in arrays.files if name.startswith("W"))
                 weights = [arrays[f"W{i}"] for i in range(1, layers + 1)]
                 biases = [arrays[f"b{i}"] for i in range(1, layers + 1)]
@@ -184,7 +184,7 @@ class ResultsReader:
         table of epochs."""
         import pandas as pd
 
-        path = self.layout.metrics_csv(trial_id)
+        path = self.layout.trial(trial_id).metrics_csv
         if not path.is_file() or path.stat().st_size == 0:
             return None
         try:

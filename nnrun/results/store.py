@@ -63,7 +63,7 @@ class ResultsStore:
                 path.unlink()
 
     def trial_dir(self, trial_id: str) -> Path:
-        return self.layout.trial_dir(trial_id)
+        return self.layout.trial(trial_id).folder
 
     # -- sweep.json and summary.csv --------------------------------------------------------
 
@@ -94,26 +94,26 @@ class ResultsStore:
         import yaml
 
         trial = record.trial
-        self.layout.trial_dir(trial).mkdir(parents=True, exist_ok=True)
+        files = self.layout.trial(trial)
+        files.folder.mkdir(parents=True, exist_ok=True)
         config_doc = {"trial": trial, "params": record.params, **trial_config}
-        atomic_write_text(self.layout.config_yaml(trial),
+        atomic_write_text(files.config_yaml,
                           yaml.safe_dump(finite_only(config_doc), sort_keys=False))
         if history:
-            atomic_write_text(self.layout.metrics_csv(trial),
-                              csv_text(list(history[0].keys()), history))
+            atomic_write_text(files.metrics_csv, csv_text(list(history[0].keys()), history))
         if weights is not None:
             arrays = {f"W{i + 1}": w for i, w in enumerate(weights)}
             arrays.update({f"b{i + 1}": b for i, b in enumerate(biases or ())})
-            atomic_write_bytes(self.layout.weights_npz(trial), npz_bytes(arrays))
+            atomic_write_bytes(files.weights_npz, npz_bytes(arrays))
         if state is not None:
             self.write_checkpoint(trial, state)
         elif record.status in (OK, DIVERGED):  # finished: nothing left to continue
             with contextlib.suppress(FileNotFoundError):
-                self.layout.checkpoint_npz(trial).unlink()
+                files.checkpoint_npz.unlink()
         stored = TrialRecord.from_json(finite_only(record.to_json()))
         if stored.finished_at is None:
             stored.finished_at = utc_now()
-        write_json(self.layout.result_json(trial), stored.to_json())
+        write_json(files.result_json, stored.to_json())
         return stored
 
     def read_result(self, trial_id: str) -> TrialRecord | None:
@@ -127,9 +127,9 @@ class ResultsStore:
 
     def write_checkpoint(self, trial_id: str, state: dict[str, Any]) -> None:
         """A trainer's ``state_dict()`` as trials/<id>/checkpoint.npz (no pickle)."""
-        save_state(self.layout.checkpoint_npz(trial_id), state)
+        save_state(self.layout.trial(trial_id).checkpoint_npz, state)
 
     def read_checkpoint(self, trial_id: str) -> dict[str, Any] | None:
         """The state :meth:`write_checkpoint` saved, or None if there is none or it is unreadable
         (the trial is then trained again from the start, which gives the same numbers)."""
-        return load_state(self.layout.checkpoint_npz(trial_id))
+        return load_state(self.layout.trial(trial_id).checkpoint_npz)
