@@ -101,15 +101,10 @@ class ResultsReader:
         known = set() if written is None else set(written["trial"])
         late = self._late_summary(meta, listed, known)
         frames = [frame for frame in (written, late) if frame is not None and len(frame)]
-        if len(frames) == 2:
-            summary = pd.concat(frames, ignore_index=True)
-        elif frames:
-            summary = frames[0]
-        elif written is not None:
-            summary = written
-        else:
-            summary = pd.DataFrame({name: pd.Series(dtype=str) for name in TEXT_COLUMNS})
-        summary = summary.reset_index(drop=True)
+        if not frames:  # no trial has finished yet: summary.csv's header, if it has one
+            frames = [written if written is not None else
+                      pd.DataFrame({name: pd.Series(dtype=str) for name in TEXT_COLUMNS})]
+        summary = pd.concat(frames, ignore_index=True)
         summary["status"] = summary["status"].fillna(FAILED).astype(str)
         return summary
 

@@ -134,7 +134,8 @@ def load_sweep(folder: Path) -> SweepResults:
     parameters = [str(p) for p in meta.get("parameters") or []]
     summary = reader.summary(meta)
     for p in parameters:
-        summary[p] = _as_numbers(summary[p]) if p in summary.columns else None
+        if p not in summary.columns:
+            summary[p] = None
     task = meta.get("task") or ("classification" if "val_accuracy" in summary.columns
                                 else "regression")
     metric = meta.get("metric") or ("val_accuracy" if task == "classification" else "val_loss")
@@ -158,17 +159,6 @@ def load_sweep(folder: Path) -> SweepResults:
         elif status != FAILED:
             sweep.no_metrics.append(trial)
     return sweep
-
-
-def _as_numbers(column: pd.Series) -> pd.Series:
-    """A parameter's column as numbers when every value is one (summary.csv's text, read),
-    else as it is."""
-    import pandas as pd
-
-    if pd.api.types.is_numeric_dtype(column):
-        return column
-    numeric = pd.to_numeric(column, errors="coerce")
-    return numeric if len(numeric) and numeric.notna().all() else column
 
 
 def _config_labels(summary: pd.DataFrame, parameters: list[str]) -> list[str]:
