@@ -98,8 +98,9 @@ def load_run(folder: Path) -> Run:
             raise NnrunError(f"{reader.layout.summary_csv}: no column {column!r}")
     run = Run(folder, name, parameters, data, meta.get("metric"), meta.get("goal"),
               meta.get("finished_at"), columns, {})
+    metrics = run.metrics
     for row in summary.to_dict("records"):
-        _count(run, row)
+        _count(run, row, metrics)
     return run
 
 
@@ -132,7 +133,7 @@ def _identity(meta: dict[str, Any], path: Path) -> tuple[str, list[str], dict[st
     return name, list(parameters), data
 
 
-def _count(run: Run, row: dict[str, Any]) -> None:
+def _count(run: Run, row: dict[str, Any], metrics: list[str]) -> None:
     """Add one trial's row to its configuration."""
     params = {p: native(row[p]) for p in run.parameters}
     configuration = run.configurations.setdefault(
@@ -141,5 +142,5 @@ def _count(run: Run, row: dict[str, Any]) -> None:
     status = str(row["status"]).strip()
     configuration.statuses.append(status)
     if status in SCORED:
-        for metric in run.metrics:
+        for metric in metrics:
             configuration.values.setdefault(metric, []).append(number(row.get(metric)))

@@ -16,13 +16,13 @@
   plots/                          `nnrun plot`'s pictures and report.md
 ```
 
-Code outside :mod:`nnrun.results` asks a :class:`Layout` for a path and never spells a name.
+Code outside :mod:`nnrun.results` reads and writes through the reader and the writer, or asks a
+:class:`Layout` for a path; it never spells a name.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import NamedTuple
 
 SWEEP_JSON = "sweep.json"
 SUMMARY_CSV = "summary.csv"
@@ -36,21 +36,6 @@ RESULT_JSON = "result.json"
 PLOTS = "plots"
 
 
-# The files of a trial's folder, in TrialFiles' order.
-TRIAL_FILES = (CONFIG_YAML, METRICS_CSV, WEIGHTS_NPZ, CHECKPOINT_NPZ, RESULT_JSON)
-
-
-class TrialFiles(NamedTuple):
-    """The paths of one trial's folder, trials/<id>/."""
-
-    folder: Path
-    config_yaml: Path
-    metrics_csv: Path
-    weights_npz: Path
-    checkpoint_npz: Path
-    result_json: Path
-
-
 class Layout:
     """The paths of one sweep's results folder."""
 
@@ -62,9 +47,13 @@ class Layout:
         self.trials_dir = self.folder / TRIALS
         self.plots_dir = self.folder / PLOTS
 
-    def trial(self, trial_id: str) -> TrialFiles:
-        folder = self.trials_dir / trial_id
-        return TrialFiles(folder, *(folder / name for name in TRIAL_FILES))
+    def trial_dir(self, trial_id: str) -> Path:
+        return self.trials_dir / trial_id
+
+    def trial_file(self, trial_id: str, name: str) -> Path:
+        """A file of a trial's folder: ``name`` is one of CONFIG_YAML, METRICS_CSV,
+        WEIGHTS_NPZ, CHECKPOINT_NPZ, RESULT_JSON."""
+        return self.trials_dir / trial_id / name
 
     def trial_ids(self) -> list[str]:
         """The trial folders present, sorted by id (finished or not, of this sweep or not)."""

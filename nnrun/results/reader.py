@@ -17,7 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import NnrunError
-from nnrun.results.layout import Layout, sweep_folders_in
+from nnrun.results.layout import (
+    CONFIG_YAML,
+    METRICS_CSV,
+    RESULT_JSON,
+    WEIGHTS_NPZ,
+    Layout,
+    sweep_folders_in,
+)
 from nnrun.results.record import TrialRecord
 from nnrun.results.summary import summary_text
 from nnrun.vocabulary import FAILED
@@ -138,7 +145,7 @@ class ResultsReader:
 
     def record(self, trial_id: str) -> TrialRecord | None:
         """The trial's result.json, or None while it has not finished."""
-        return read_record(self.layout.trial(trial_id).result_json)
+        return read_record(self.layout.trial_file(trial_id, RESULT_JSON))
 
     def records(self) -> dict[str, TrialRecord]:
         """Every trial folder's record, by trial id (any status, of this sweep or not)."""
@@ -155,7 +162,7 @@ class ResultsReader:
         import yaml
 
         try:
-            config = yaml.safe_load(self.layout.trial(trial_id).config_yaml.read_text())
+            config = yaml.safe_load(self.layout.trial_file(trial_id, CONFIG_YAML).read_text())
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
         return config if isinstance(config, dict) else None
@@ -165,8 +172,9 @@ class ResultsReader:
         b1..bL), or None when the trial kept none or they cannot be read."""
         import numpy as np
 
+        path = self.layout.trial_file(trial_id, WEIGHTS_NPZ)
         try:
-            with np.load(self.layout.trial(trial_id).weights_npz, allow_pickle=False) as arrays:
+            with np.load(path, allow_pickle=False) as arrays:
                 layers = sum(1 for name in arrays.files if name.startswith("W"))
                 weights = [arrays[f"W{i}"] for i in range(1, layers + 1)]
                 biases = [arrays[f"b{i}"] for i in range(1, layers + 1)]
@@ -179,7 +187,7 @@ class ResultsReader:
         table of epochs."""
         import pandas as pd
 
-        path = self.layout.trial(trial_id).metrics_csv
+        path = self.layout.trial_file(trial_id, METRICS_CSV)
         if not path.is_file() or path.stat().st_size == 0:
             return None
         try:

@@ -26,7 +26,15 @@ from nnrun.results.files import (
     utc_now,
     write_json,
 )
-from nnrun.results.layout import LOCK_NAME, Layout
+from nnrun.results.layout import (
+    CHECKPOINT_NPZ,
+    CONFIG_YAML,
+    LOCK_NAME,
+    METRICS_CSV,
+    RESULT_JSON,
+    WEIGHTS_NPZ,
+    Layout,
+)
 from nnrun.results.lock import SweepLock
 from nnrun.results.reader import ResultsReader, read_json_object
 from nnrun.results.record import TrialRecord
@@ -63,7 +71,7 @@ class ResultsStore:
                 path.unlink()
 
     def trial_dir(self, trial_id: str) -> Path:
-        return self.layout.trial(trial_id).folder
+        return self.layout.trial_dir(trial_id)
 
     # -- sweep.json and summary.csv --------------------------------------------------------
 
@@ -94,26 +102,26 @@ class ResultsStore:
         import yaml
 
         trial = record.trial
-        files = self.layout.trial(trial)
-        files.folder.mkdir(parents=True, exist_ok=True)
+        folder = self.layout.trial_dir(trial)
+        folder.mkdir(parents=True, exist_ok=True)
         config_doc = {"trial": trial, "params": record.params, **trial_config}
-        atomic_write_text(files.config_yaml,
+        atomic_write_text(folder / CONFIG_YAML,
                           yaml.safe_dump(finite_only(config_doc), sort_keys=False))
         if history:
-            atomic_write_text(files.metrics_csv, csv_text(list(history[0].keys()), history))
+            atomic_write_text(folder / METRICS_CSV, csv_text(list(history[0].keys()), history))
         if weights is not None:
             arrays = {f"W{i + 1}": w for i, w in enumerate(weights)}
             arrays.update({f"b{i + 1}": b for i, b in enumerate(biases or ())})
-            atomic_write_bytes(files.weights_npz, npz_bytes(arrays))
+            atomic_write_bytes(folder / WEIGHTS_NPZ, npz_bytes(arrays))
         if state is not None:
             self.write_checkpoint(trial, state)
         elif record.status in (OK, DIVERGED):  # finished: nothing left to continue
             with contextlib.suppress(FileNotFoundError):
-                files.checkpoint_npz.unlink()
+                (folder / CHECKPOINT_NPZ).unlink()
         stored = TrialRecord.from_json(finite_only(record.to_json()))
         if stored.finished_at is None:
             stored.finished_at = utc_now()
-        write_json(files.result_json, stored.to_json())
+        write_json(folder / RESULT_JSON, stored.to_json())
         return stored
 
     def read_result(self, trial_id: str) -> TrialRecord | None:
@@ -127,9 +135,9 @@ class ResultsStore:
 
     def write_checkpoint(self, trial_id: str, state: dict[str, Any]) -> None:
         """A trainer's ``state_dict()`` as trials/<id>/checkpoint.npz (no pickle)."""
-        save_state(self.layout.trial(trial_id).checkpoint_npz, state)
+        save_state(self.layout.trial_file(trial_id, CHECKPOINT_NPZ), state)
 
     def read_checkpoint(self, trial_id: str) -> dict[str, Any] | None:
         """The state :meth:`write_checkpoint` saved, or None if there is none or it is unreadable
         (the trial is then trained again from the start, which gives the same numbers)."""
-        return load_state(self.layout.trial(trial_id).checkpoint_npz)
+        return load_state(self.layout.trial_file(trial_id, CHECKPOINT_NPZ))
