@@ -162,22 +162,14 @@ def _print_dry_run(spec: Any) -> None:
 
 
 def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
-    if not rows:
-        print(title)
-        return
-    columns = list(rows[0].keys())
-    cells = [[_cell(row.get(c)) for c in columns] for row in rows]
-    widths = [max(len(c), *(len(r[i]) for r in cells)) for i, c in enumerate(columns)]
-    print(title)
-    print("  ".join(c.ljust(w) for c, w in zip(columns, widths, strict=True)))
-    for row in cells:
-        print("  ".join(v.ljust(w) for v, w in zip(row, widths, strict=True)))
-
-
-def _cell(value: Any) -> str:
+    from nnrun.views.tables import plain_table
     from nnrun.vocabulary import format_value
 
-    return format_value(value)
+    print(title)
+    if rows:
+        columns = list(rows[0].keys())
+        print(plain_table(columns, [[format_value(row.get(c)) for c in columns] for row in rows],
+                          rule=False))
 
 
 @app.command()
@@ -194,30 +186,15 @@ def show(
 
     Example: nnrun show results/quickstart --top 5
     """
-    from nnrun.views.leaderboard import display_columns, format_cell, leaderboard, to_markdown
+    from nnrun.views.leaderboard import leaderboard
 
-    table, meta = leaderboard(results, top=top)
+    board = leaderboard(results, top=top)
     if format_ is Format.csv:
-        print(table.to_csv(index=False), end="")
-        return
-    if format_ is Format.markdown:
-        print(to_markdown(table, meta), end="")
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    title = (f"{meta.get('name')}: {meta.get('metric')} ({meta.get('goal')}), "
-             f"{len(table)} configurations")
-    view = Table(title=title)
-    columns = display_columns(table, meta)
-    view.add_column("#", justify="right")
-    for column in columns:
-        view.add_column(column, justify="right" if column != "trial" else "left")
-    for rank, (_, row) in enumerate(table.iterrows(), start=1):
-        view.add_row(str(rank), *(format_cell(table, row, c) for c in columns))
-    # in a terminal, its width; in a pipe or a log, wide enough that no cell wraps
-    width = None if sys.stdout.isatty() else max(100, len(columns) * 18)
-    Console(soft_wrap=False, width=width).print(view)
+        print(board.to_csv(), end="")
+    elif format_ is Format.markdown:
+        print(board.to_markdown(), end="")
+    else:
+        board.print_table()
 
 
 @app.command()

@@ -1,35 +1,40 @@
-"""Reading a results folder: sweep.json, summary.csv and the trials' result.json.
+"""The one reader of a results folder: ``nnrun show``, ``nnrun plot``, the report and
+``nnrun check`` all read through :class:`ResultsReader`, so a sweep counts the same in each.
 
-Read from the files alone, so it works on a sweep that is still running and on one copied
-from another machine.
+Read from the files alone, so it works on a sweep that is still running, on one that was
+killed, and on one copied from another machine. The sweep's trials are summary.csv's rows plus
+the trials that finished after it was last written (their result.json, put through the very row
+the writer writes: :mod:`nnrun.results.summary`); trial folders that sweep.json does not list
+(an earlier, wider version of the sweep left them) are left out. The reader hands over data:
+dicts, records and frames, as the files hold them; labels and formatting are the views' job.
 """
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import NnrunError
+from nnrun.results.layout import (
+    CONFIG_YAML,
+    METRICS_CSV,
+    RESULT_JSON,
+    WEIGHTS_NPZ,
+    Layout,
+    sweep_folders_in,
+)
+from nnrun.results.record import TrialRecord
+from nnrun.results.summary import summary_text
+from nnrun.vocabulary import FAILED
 
+if TYPE_CHECKING:
+    import numpy as np
+    import pandas as pd
 
-def read_sweep_meta(folder: Path) -> dict[str, Any]:
-    """sweep.json of a results folder, or a clear error when ``folder`` is not one."""
-    folder = Path(folder)
-    if folder.exists() and not folder.is_dir():
-        raise NnrunError(f"{folder}: a file, not a results folder; give the folder `nnrun "
-                         f"sweep` wrote, e.g. results/<name>")
-    if not folder.is_dir():
-        raise NnrunError(f"{folder}: no such results folder")
-    path = folder / "sweep.json"
-    if not path.is_file():
-        inside = sorted(str(p.parent) for p in folder.glob("*/sweep.json"))
-        if inside:  # a folder of several sweeps, e.g. results/
-            raise NnrunError(f"{folder}: holds several sweeps, show one at a time: "
-                             f"{', '.join(inside)}")
-        raise NnrunError(f"{folder}: not an nnrun results folder (no sweep.json); "
-                         f"give the folder `nnrun sweep` wrote, e.g. results/<name>")
-    return read_json_object(path)
+# summary.csv's text columns: everything else is read as pandas infers it (numbers, booleans).
+TEXT_COLUMNS = {"trial": str, "status": str}
 
 
 def read_json_object(path: Path) -> dict[str, Any]:
@@ -45,47 +50,162 @@ def read_json_object(path: Path) -> dict[str, Any]:
     return data
 
 
-def read_summary(folder: Path, meta: dict[str, Any] | None = None):
-    """summary.csv as a DataFrame, plus the sweep's trials that finished after it was last
-    written (from their result.json): a sweep still running, or killed, shows all it has.
+def read_record(path: Path) -> TrialRecord | None:
+    """A result.json as a record, or None when there is none (the trial has not finished),
+    it is being written this moment, or it is not a record."""
+    try:
+        return TrialRecord.from_json(json.loads(path.read_text()))
+    except (OSError, ValueError, TypeError, AttributeError):
+        return None
 
-    Trial folders that are not the sweep's (an earlier, wider version of it left them) are
-    left out. Empty when no trial has finished yet.
-    """
+
+def listed_trials(meta: dict[str, Any]) -> set[str] | None:
+    """The trial ids sweep.json lists, or None when it lists none (a bayes sweep lists its
+    trials once it has proposed them): then every trial folder is the sweep's."""
+    ids = meta.get("trials")
+    return {str(t) for t in ids} if ids else None
+
+
+class ResultsReader:
+    """Reads one sweep's results folder."""
+
+    def __init__(self, folder: Path):
+        self.layout = Layout(folder)
+        self.folder = self.layout.folder
+
+    # -- the sweep -------------------------------------------------------------------------
+
+    def meta(self) -> dict[str, Any]:
+        """sweep.json, or a clear NnrunError when the folder is not a sweep's results folder."""
+        folder = self.folder
+        if folder.exists() and not folder.is_dir():
+            raise NnrunError(f"{folder}: a file, not a results folder; give the folder `nnrun "
+                             f"sweep` wrote, e.g. results/<name>")
+        if not folder.is_dir():
+            raise NnrunError(f"{folder}: no such results folder")
+        if not self.layout.sweep_json.is_file():
+            inside = [str(path) for path in sweep_folders_in(folder)]
+            if inside:  # a folder of several sweeps, e.g. results/
+                raise NnrunError(f"{folder}: holds several sweeps, show one at a time: "
+                                 f"{', '.join(inside)}")
+            raise NnrunError(f"{folder}: not an nnrun results folder (no sweep.json); "
+                             f"give the folder `nnrun sweep` wrote, e.g. results/<name>")
+        return read_json_object(self.layout.sweep_json)
+
+    def summary(self, meta: dict[str, Any] | None = None) -> pd.DataFrame:
+        """One row a finished trial of the sweep, with summary.csv's columns: its rows (a trial
+        written twice counts once, the last row), then the trials that finished since, by id.
+
+        Parameter cells are read as pandas reads summary.csv (numbers as numbers, lists as
+        their text); a row without a status is ``failed``. Without any row, the frame has
+        summary.csv's header, or only ``trial`` and ``status`` when there is none.
+        """
+        import pandas as pd
+
+        meta = self.meta() if meta is None else meta
+        listed = listed_trials(meta)
+        written = self._written_summary(listed)
+        known = set() if written is None else set(written["trial"])
+        late = self._late_summary(meta, listed, known)
+        frames = [frame for frame in (written, late) if frame is not None and len(frame)]
+        if not frames:  # no trial has finished yet: summary.csv's header, if it has one
+            frames = [written if written is not None else
+                      pd.DataFrame({name: pd.Series(dtype=str) for name in TEXT_COLUMNS})]
+        summary = pd.concat(frames, ignore_index=True)
+        summary["status"] = summary["status"].fillna(FAILED).astype(str)
+        return summary
+
+    def unfinished(self, meta: dict[str, Any], summary: pd.DataFrame) -> list[str]:
+        """The trials sweep.json lists that have no row in ``summary`` yet, in its order."""
+        finished = set(summary["trial"])
+        return [str(t) for t in meta.get("trials") or [] if str(t) not in finished]
+
+    def _written_summary(self, listed: set[str] | None) -> pd.DataFrame | None:
+        path = self.layout.summary_csv
+        if not path.is_file() or path.stat().st_size == 0:  # empty: cut short before its header
+            return None
+        frame = _read_summary_csv(path, path)
+        if listed is not None:
+            frame = frame[frame["trial"].isin(listed)]
+        return frame.drop_duplicates("trial", keep="last")
+
+    def _late_summary(self, meta: dict[str, Any], listed: set[str] | None,
+                      known: set[str]) -> pd.DataFrame | None:
+        """The trials that finished after summary.csv was last written, as its rows."""
+        late = [record for trial in self.layout.trial_ids()
+                if trial not in known and (listed is None or trial in listed)
+                and (record := self.record(trial)) is not None]
+        if not late:
+            return None
+        parameters = [str(p) for p in meta.get("parameters") or []]
+        text = summary_text(late, parameters, meta.get("task") or late[0].task)
+        return _read_summary_csv(io.StringIO(text), self.layout.summary_csv)
+
+    # -- one trial -------------------------------------------------------------------------
+
+    def record(self, trial_id: str) -> TrialRecord | None:
+        """The trial's result.json, or None while it has not finished."""
+        return read_record(self.layout.trial_file(trial_id, RESULT_JSON))
+
+    def records(self) -> dict[str, TrialRecord]:
+        """Every trial folder's record, by trial id (any status, of this sweep or not)."""
+        records = {}
+        for trial_id in self.layout.trial_ids():
+            record = self.record(trial_id)
+            if record is not None:
+                records[trial_id] = record
+        return records
+
+    def config(self, trial_id: str) -> dict[str, Any] | None:
+        """The trial's resolved configuration (config.yaml: its id, params, then the config),
+        or None when it cannot be read."""
+        import yaml
+
+        try:
+            config = yaml.safe_load(self.layout.trial_file(trial_id, CONFIG_YAML).read_text())
+        except (OSError, UnicodeDecodeError, yaml.YAMLError):
+            return None
+        return config if isinstance(config, dict) else None
+
+    def weights(self, trial_id: str) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+        """The trained network's weights and biases, layer 1 first (weights.npz: W1..WL,
+        b1..bL), or None when the trial kept none or they cannot be read."""
+        import numpy as np
+
+        path = self.layout.trial_file(trial_id, WEIGHTS_NPZ)
+        try:
+            with np.load(path, allow_pickle=False) as arrays:
+                layers = sum(1 for name in arrays.files if name.startswith("W"))
+                weights = [arrays[f"W{i}"] for i in range(1, layers + 1)]
+                biases = [arrays[f"b{i}"] for i in range(1, layers + 1)]
+        except (OSError, ValueError, KeyError):
+            return None
+        return (weights, biases) if weights else None
+
+    def metrics(self, trial_id: str) -> pd.DataFrame | None:
+        """The trial's metrics.csv, one row an epoch, or None when it has none or it is not a
+        table of epochs."""
+        import pandas as pd
+
+        path = self.layout.trial_file(trial_id, METRICS_CSV)
+        if not path.is_file() or path.stat().st_size == 0:
+            return None
+        try:
+            frame = pd.read_csv(path)
+        except (OSError, ValueError):  # pandas' ParserError is a ValueError
+            return None
+        return frame if len(frame) and "epoch" in frame.columns else None
+
+
+def _read_summary_csv(source: Path | io.StringIO, path: Path) -> pd.DataFrame:
+    """Parse summary.csv's text; ``path`` names the file in an error."""
     import pandas as pd
 
-    from nnrun.vocabulary import format_value
-
-    folder = Path(folder)
-    meta = read_sweep_meta(folder) if meta is None else meta
-    path = folder / "summary.csv"
-    if path.is_file() and path.stat().st_size > 0:  # empty: cut short before its header
-        try:
-            summary = pd.read_csv(path, dtype={"trial": str, "status": str})
-        except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
-            raise NnrunError(f"{path}: cannot read it ({error})") from None
-    else:
-        summary = pd.DataFrame({"trial": pd.Series(dtype=str), "status": pd.Series(dtype=str)})
-    known = set(summary["trial"])
-    parameters = [str(p) for p in meta.get("parameters") or []]
-    # a bayes sweep lists its trials as it proposes them
-    current = {str(t) for t in meta.get("trials") or []}
-    trials_dir = folder / "trials"
-    extra = []
-    for trial_dir in sorted(trials_dir.iterdir()) if trials_dir.is_dir() else []:
-        if trial_dir.name in known or (current and trial_dir.name not in current):
-            continue
-        try:
-            record = json.loads((trial_dir / "result.json").read_text())
-        except (OSError, ValueError):
-            continue  # not finished, or being written this moment
-        row = {"trial": trial_dir.name, "status": record.get("status"), "seed": record.get("seed"),
-               "best_epoch": record.get("best_epoch"), "epochs_run": record.get("epochs_run"),
-               "wall_s": record.get("wall_s")}
-        params = record.get("params") or {}
-        row.update({p: format_value(params.get(p)) for p in parameters})
-        row.update(record.get("final") or {})
-        extra.append(row)
-    if extra:
-        summary = pd.concat([summary, pd.DataFrame(extra)], ignore_index=True)
-    return summary
+    try:
+        frame = pd.read_csv(source, dtype=TEXT_COLUMNS)
+    except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
+        raise NnrunError(f"{path}: cannot read it ({error})") from None
+    for column in TEXT_COLUMNS:
+        if column not in frame.columns:
+            raise NnrunError(f"{path}: no column {column!r}")
+    return frame

@@ -1,113 +1,153 @@
-"""The leaderboard of a results folder: trials grouped by configuration, ranked by the metric.
+"""The leaderboard of a results folder (``nnrun show``): trials grouped by configuration,
+ranked by the sweep's metric.
 
-Read through nnrun.results' reader (sweep.json, summary.csv), so it works on a sweep that
-is still running and on one copied from another machine.
+Read through :class:`nnrun.results.ResultsReader`, so it counts a running or killed sweep as
+``plot`` and ``check`` do; printed as a rich table, CSV or markdown.
 """
 
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TextIO
 
-from nnrun.results.reader import read_summary, read_sweep_meta
-from nnrun.vocabulary import METRICS
+from nnrun.results.reader import ResultsReader
+from nnrun.views.tables import markdown_table
+from nnrun.vocabulary import DIVERGED, FAILED, METRICS, SCORED, STOPPED
 
-
-def leaderboard(folder: Path, top: int | None = None):
-    """One row a configuration (mean and std over repeats), best first.
-
-    Returns ``(table, meta)``: ``table`` has the swept parameters, ``n`` (the configuration's
-    trials, whatever their status), the counts ``failed``, ``diverged`` and ``stopped``, then for
-    each metric its mean over the finished (ok or stopped) trials and, with repeats,
-    ``<metric>_std``.
-    """
+if TYPE_CHECKING:
     import pandas as pd
 
-    meta = read_sweep_meta(folder)
-    summary = read_summary(folder, meta)
+COUNTED = (FAILED, DIVERGED, STOPPED)  # the statuses a configuration's ``n`` spells out
+
+
+@dataclass
+class Leaderboard:
+    """One row a configuration, best first, and the sweep.json it was read with.
+
+    ``table`` has the swept parameters (as text), ``n`` (the configuration's trials, whatever
+    their status), the counts ``failed``, ``diverged`` and ``stopped``, ``epochs_run`` (the most
+    any of its trials ran), then for each metric its mean over the scored (ok or stopped)
+    trials and, with repeats, ``<metric>_std``.
+    """
+
+    table: pd.DataFrame
+    meta: dict[str, Any]
+
+    @property
+    def title(self) -> str:
+        meta = self.meta
+        return (f"{meta.get('name')}: {meta.get('metric')} ({meta.get('goal')}), "
+                f"{len(self.table)} configurations")
+
+    def columns(self) -> list[str]:
+        """The columns worth showing: parameters, the metric first, then the others."""
+        table = self.table
+        params = [p for p in self.meta.get("parameters", []) if p in table.columns] or (
+            ["trial"] if "trial" in table.columns else [])
+        metric = self.meta.get("metric")
+        metrics = [m for m in METRICS if m in table.columns]
+        if metric in metrics:
+            metrics.remove(metric)
+            metrics.insert(0, metric)
+        # Successive halving cuts trials at different epochs: say how far each configuration got.
+        epochs = ["epochs_run"] if STOPPED in table.columns and table[STOPPED].any() else []
+        return [*params, *metrics, *epochs, "n"]
+
+    def cells(self) -> list[list[str]]:
+        """The shown columns of each row, as text, best first."""
+        columns = self.columns()
+        return [[self._cell(row, column) for column in columns]
+                for _, row in self.table.iterrows()]
+
+    def _cell(self, row: Any, column: str) -> str:
+        value = row[column]
+        if column in METRICS:
+            if value is None or (isinstance(value, float) and math.isnan(value)):
+                return "-"
+            std = row.get(f"{column}_std") if f"{column}_std" in self.table.columns else None
+            if std is not None and not (isinstance(std, float) and math.isnan(std)):
+                return f"{value:.4f} ± {std:.4f}"
+            return f"{value:.4f}"
+        if column == "n":
+            extra = [f"{row[status]} {status}" for status in COUNTED if row.get(status)]
+            return f"{value}" + (f" ({', '.join(extra)})" if extra else "")
+        return str(value)
+
+    def to_csv(self) -> str:
+        return self.table.to_csv(index=False)
+
+    def to_markdown(self) -> str:
+        """The leaderboard as a GitHub-flavoured markdown table."""
+        columns = self.columns()
+        right = [True, *(c in (*METRICS, "n", "epochs_run") for c in columns)]
+        rows = [[str(rank), *cells] for rank, cells in enumerate(self.cells(), start=1)]
+        return "\n".join(markdown_table(["rank", *columns], rows, right)) + "\n"
+
+    def print_table(self, file: TextIO | None = None) -> None:
+        """A rich table: in a terminal, its width; in a pipe or a log, wide enough that no
+        cell wraps."""
+        import sys
+
+        from rich.console import Console
+        from rich.table import Table
+
+        file = sys.stdout if file is None else file
+        columns = self.columns()
+        view = Table(title=self.title)
+        view.add_column("#", justify="right")
+        for column in columns:
+            view.add_column(column, justify="right" if column != "trial" else "left")
+        for rank, cells in enumerate(self.cells(), start=1):
+            view.add_row(str(rank), *cells)
+        width = None if file.isatty() else max(100, len(columns) * 18)
+        Console(file=file, soft_wrap=False, width=width).print(view)
+
+
+def leaderboard(folder: Path, top: int | None = None) -> Leaderboard:
+    """The leaderboard of the sweep in ``folder``; ``top`` keeps the best configurations."""
+    import pandas as pd
+
+    reader = ResultsReader(folder)
+    meta = reader.meta()
+    summary = reader.summary(meta)
     params = [p for p in meta.get("parameters", []) if p in summary.columns]
     metric = meta.get("metric") or "val_loss"
     goal = meta.get("goal") or "minimize"
-    metrics = [m for m in METRICS if m in summary.columns]
     if summary.empty:
-        return pd.DataFrame(columns=[*params, "n", metric]), meta
+        return Leaderboard(pd.DataFrame(columns=[*params, "n", metric]), meta)
     summary = summary.copy()
     for column in params:
         summary[column] = summary[column].astype(str)
-    summary["_finished"] = summary["status"].isin(["ok", "stopped"])
     keys = params or ["trial"]
-    rows = []
-    for key, group in summary.groupby(keys, sort=False, dropna=False):
-        key = key if isinstance(key, tuple) else (key,)
-        row: dict[str, Any] = dict(zip(keys, key, strict=True))
-        good = group[group["_finished"]]
-        row["n"] = len(group)
-        row["failed"] = int((group["status"] == "failed").sum())
-        row["diverged"] = int((group["status"] == "diverged").sum())
-        row["stopped"] = int((group["status"] == "stopped").sum())
-        if "epochs_run" in group.columns:
-            epochs = pd.to_numeric(group["epochs_run"], errors="coerce").dropna()
-            row["epochs_run"] = int(epochs.max()) if len(epochs) else 0
-        for name in metrics:
-            values = pd.to_numeric(good[name], errors="coerce").dropna()
-            row[name] = float(values.mean()) if len(values) else math.nan
-            row[f"{name}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
-        rows.append(row)
+    metrics = [m for m in METRICS if m in summary.columns]
+    rows = [_configuration(dict(zip(keys, key if isinstance(key, tuple) else (key,),
+                                    strict=True)), group, metrics)
+            for key, group in summary.groupby(keys, sort=False, dropna=False)]
     table = pd.DataFrame(rows)
     if metric in table.columns:
         table = table.sort_values(metric, ascending=(goal == "minimize"), na_position="last",
                                   kind="stable")
     table = table.reset_index(drop=True)
-    if top is not None:
-        table = table.head(top)
-    return table, meta
+    return Leaderboard(table if top is None else table.head(top), meta)
 
 
-def display_columns(table, meta: dict[str, Any]) -> list[str]:
-    """The columns worth showing: parameters, the metric first, then the others."""
-    params = [p for p in meta.get("parameters", []) if p in table.columns] or (
-        ["trial"] if "trial" in table.columns else [])
-    metric = meta.get("metric")
-    metrics = [m for m in METRICS if m in table.columns]
-    if metric in metrics:
-        metrics.remove(metric)
-        metrics.insert(0, metric)
-    # Successive halving cuts trials at different epochs: say how far each configuration got.
-    epochs = ["epochs_run"] if "stopped" in table.columns and table["stopped"].any() else []
-    return [*params, *metrics, *epochs, "n"]
+def _configuration(row: dict[str, Any], group: pd.DataFrame,
+                   metrics: list[str]) -> dict[str, Any]:
+    """One configuration's row: its trials counted by status, the mean and s.d. of each metric
+    over its scored trials."""
+    import pandas as pd
 
-
-def format_cell(table, row: Any, column: str) -> str:
-    value = row[column]
-    if column in METRICS:
-        if value is None or (isinstance(value, float) and math.isnan(value)):
-            return "-"
-        text = f"{value:.4f}"
-        std = row.get(f"{column}_std") if f"{column}_std" in table.columns else None
-        if std is not None and not (isinstance(std, float) and math.isnan(std)):
-            text += f" ± {std:.4f}"
-        return text
-    if column == "n":
-        extra = []
-        if row.get("failed"):
-            extra.append(f"{row['failed']} failed")
-        if row.get("diverged"):
-            extra.append(f"{row['diverged']} diverged")
-        if row.get("stopped"):
-            extra.append(f"{row['stopped']} stopped")
-        return f"{value}" + (f" ({', '.join(extra)})" if extra else "")
-    return str(value)
-
-
-def to_markdown(table, meta: dict[str, Any]) -> str:
-    """The leaderboard as a GitHub-flavoured markdown table."""
-    columns = display_columns(table, meta)
-    lines = ["| rank | " + " | ".join(columns) + " |",
-             "|---:|" + "|".join("---:" if c in (*METRICS, "n", "epochs_run") else "---"
-                                 for c in columns)
-             + "|"]
-    for rank, (_, row) in enumerate(table.iterrows(), start=1):
-        cells = [format_cell(table, row, c).replace("|", "\\|") for c in columns]
-        lines.append(f"| {rank} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    row["n"] = len(group)
+    for status in COUNTED:
+        row[status] = int((group["status"] == status).sum())
+    if "epochs_run" in group.columns:
+        epochs = pd.to_numeric(group["epochs_run"], errors="coerce").dropna()
+        row["epochs_run"] = int(epochs.max()) if len(epochs) else 0
+    scored = group[group["status"].isin(SCORED)]
+    for name in metrics:
+        values = pd.to_numeric(scored[name], errors="coerce").dropna()
+        row[name] = float(values.mean()) if len(values) else math.nan
+        row[f"{name}_std"] = float(values.std(ddof=1)) if len(values) > 1 else math.nan
+    return row

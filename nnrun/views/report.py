@@ -14,9 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from nnrun.views.sweep import SweepResults
+from nnrun.views.tables import format_duration, markdown_table
+from nnrun.vocabulary import FAILED, OK, STATUSES
 
 LEADERBOARD_ROWS = 10
-STATUSES = ("ok", "diverged", "failed", "stopped")
 
 
 @dataclass
@@ -30,7 +31,7 @@ class Picture:
 
 def write_report(sweep: SweepResults, pictures: list[Picture], out: Path) -> Path:
     """Write ``out/report.md``, linking the pictures relative to it; returns its path."""
-    from nnrun.results.store import atomic_write_text
+    from nnrun.results.files import atomic_write_text
 
     path = Path(out) / "report.md"
     atomic_write_text(path, render_report(sweep, pictures, Path(out)))
@@ -65,17 +66,16 @@ def _overview(sweep: SweepResults) -> list[str]:
     ]
     if finished and started:
         rows.append(("Finished", f"{_format_time(finished)} (run time "
-                                 f"{_duration((finished - started).total_seconds())})"))
+                                 f"{format_duration((finished - started).total_seconds())})"))
     else:
         rows.append(("Finished", "not yet: the sweep is still running or was interrupted"))
     compute = sweep.summary["wall_s"].sum() if "wall_s" in sweep.summary.columns else 0.0
     if compute and math.isfinite(compute):
-        rows.append(("Compute", f"{_duration(float(compute))} summed over trials"))
+        rows.append(("Compute", f"{format_duration(float(compute))} summed over trials"))
     rows.append(("nnrun", str(meta.get("nnrun_version") or "unknown")))
     if meta.get("config_path"):
         rows.append(("Config file", f"`{meta['config_path']}`"))
-    table = ["| | |", "|---|---|"] + [f"| **{k}** | {_cell(v)} |" for k, v in rows]
-    return table + [""]
+    return markdown_table(["", ""], [(f"**{k}**", v) for k, v in rows]) + [""]
 
 
 def _status(sweep: SweepResults) -> list[str]:
@@ -84,8 +84,8 @@ def _status(sweep: SweepResults) -> list[str]:
     header = [*names, "not finished", "total"]
     total = len(sweep.summary) + len(sweep.unfinished)
     values = [int(counts.get(s, 0)) for s in names] + [len(sweep.unfinished), total]
-    lines = ["## Trials", "", "| " + " | ".join(header) + " |",
-             "|" + "---:|" * len(header), "| " + " | ".join(str(v) for v in values) + " |", ""]
+    lines = ["## Trials", "", *markdown_table(header, [[str(v) for v in values]], right=True),
+             ""]
     if sweep.unfinished:
         shown = ", ".join(f"`{t}`" for t in sweep.unfinished[:10])
         more = f" and {len(sweep.unfinished) - 10} more" if len(sweep.unfinished) > 10 else ""
@@ -94,7 +94,7 @@ def _status(sweep: SweepResults) -> list[str]:
     if sweep.no_metrics:
         shown = ", ".join(f"`{t}`" for t in sweep.no_metrics[:10])
         lines += [f"Finished without a metrics.csv, so missing from the curves: {shown}.", ""]
-    failed = sweep.summary[sweep.summary["status"] == "failed"]
+    failed = sweep.summary[sweep.summary["status"] == FAILED]
     if len(failed):
         lines += ["Failed trials:", ""]
         for trial in failed["trial"].head(10):
@@ -107,13 +107,10 @@ def _status(sweep: SweepResults) -> list[str]:
 
 
 def _error(sweep: SweepResults, trial: str) -> str:
-    import json
-
-    try:
-        result = json.loads((sweep.path / "trials" / trial / "result.json").read_text())
-    except (OSError, ValueError):
+    record = sweep.record(trial)
+    if record is None:
         return "no result.json"
-    error = str(result.get("error") or "no error text").strip().splitlines()
+    error = str(record.error or "no error text").strip().splitlines()
     return error[0][:200] if error else "no error text"
 
 
@@ -126,29 +123,27 @@ def _leaderboard(sweep: SweepResults) -> list[str]:
     metrics = [sweep.metric] + [m for m in ("val_accuracy", "val_loss", "test_accuracy",
                                             "test_loss", "train_loss")
                                 if m in ranked.columns and m != sweep.metric]
-    status = ["status"] if (ranked["status"] != "ok").any() else []
+    status = ["status"] if (ranked["status"] != OK).any() else []
     columns = ["rank", "trial", *status, *sweep.parameters, "seed", *metrics, "epochs_run",
                "wall_s"]
     columns = [c for c in columns if c in ("rank",) or c in ranked.columns]
-    lines = [title, "", "| " + " | ".join(f"`{c}`" if c in sweep.parameters else c
-                                          for c in columns) + " |",
-             "|" + "|".join("---" if c in ("trial", *sweep.parameters) else "---:"
-                            for c in columns) + "|"]
-    for rank, (_, row) in enumerate(ranked.iterrows(), start=1):
-        cells = []
-        for column in columns:
-            if column == "rank":
-                cells.append(str(rank))
-            elif column == "trial":
-                cells.append(f"`{row['trial']}`")
-            elif column in metrics:
-                cells.append(_metric(column, row[column]))
-            elif column == "wall_s":
-                cells.append(_number(row[column], 3))
-            else:
-                cells.append(_cell(_plain(row[column])))
-        lines.append("| " + " | ".join(cells) + " |")
-    return lines + [""]
+    headers = [f"`{c}`" if c in sweep.parameters else c for c in columns]
+    right = [c not in ("trial", *sweep.parameters) for c in columns]
+    rows = [[_leaderboard_cell(column, rank, row, metrics) for column in columns]
+            for rank, (_, row) in enumerate(ranked.iterrows(), start=1)]
+    return [title, "", *markdown_table(headers, rows, right), ""]
+
+
+def _leaderboard_cell(column: str, rank: int, row: Any, metrics: list[str]) -> str:
+    if column == "rank":
+        return str(rank)
+    if column == "trial":
+        return f"`{row['trial']}`"
+    if column in metrics:
+        return _metric(column, row[column])
+    if column == "wall_s":
+        return _number(row[column], 3)
+    return str(_plain(row[column]))
 
 
 def _configuration(sweep: SweepResults) -> list[str]:
@@ -168,11 +163,6 @@ def _configuration(sweep: SweepResults) -> list[str]:
 
 
 # --------------------------------------------------------------------------- formatting
-
-
-def _cell(value: Any) -> str:
-    """Text safe inside a markdown table cell."""
-    return str(value).replace("|", "\\|").replace("\n", " ")
 
 
 def _url(link: str) -> str:
@@ -218,14 +208,3 @@ def _time(text: Any) -> datetime | None:
 def _format_time(moment: datetime) -> str:
     zone = " UTC" if moment.utcoffset() is not None and not moment.utcoffset() else ""
     return moment.strftime("%Y-%m-%d %H:%M:%S") + zone
-
-
-def _duration(seconds: float) -> str:
-    seconds = max(0.0, seconds)
-    if seconds < 60:
-        return f"{seconds:.1f} s"
-    minutes, secs = divmod(int(round(seconds)), 60)
-    if minutes < 60:
-        return f"{minutes} min {secs} s"
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours} h {minutes} min"

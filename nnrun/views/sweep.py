@@ -14,8 +14,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import NnrunError
+from nnrun.results.reader import ResultsReader
+from nnrun.results.record import TrialRecord
+from nnrun.vocabulary import FAILED
 
 if TYPE_CHECKING:
+    import numpy as np
     import pandas as pd
 
 # What a swept value means, for axis labels; other keys are labelled by their dotted path.
@@ -102,60 +106,57 @@ class SweepResults:
     def goal_words(self) -> str:
         return "higher is better" if self.maximize else "lower is better"
 
-def load_sweep(folder: Path) -> SweepResults:
-    """Read sweep.json, summary.csv and each trial's metrics.csv; tolerate a running sweep.
+    # A trial's own files, for a picture that needs more than the summary (decision regions
+    # rebuild a trained network): read through the one reader.
 
-    Trials that finished after summary.csv was last written are taken from their result.json.
-    """
+    def record(self, trial: str) -> TrialRecord | None:
+        """The trial's result.json (sizes, task, error, ...), or None."""
+        return ResultsReader(self.path).record(trial)
+
+    def trial_config(self, trial: str) -> dict[str, Any] | None:
+        """The trial's resolved configuration (its config.yaml), or None."""
+        return ResultsReader(self.path).config(trial)
+
+    def trial_weights(self, trial: str) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
+        """The trained weights and biases, layer 1 first (its weights.npz), or None."""
+        return ResultsReader(self.path).weights(trial)
+
+
+def load_sweep(folder: Path) -> SweepResults:
+    """Read a sweep through :class:`nnrun.results.ResultsReader`: its trials (summary.csv and
+    those finished since), the metric and its goal, and each trial's metrics.csv; a running or
+    killed sweep shows what it has."""
     import numpy as np
     import pandas as pd
 
-    from nnrun.results.reader import read_summary, read_sweep_meta
-
-    meta = read_sweep_meta(folder)
+    reader = ResultsReader(folder)
+    meta = reader.meta()
     parameters = [str(p) for p in meta.get("parameters") or []]
-    summary_path = folder / "summary.csv"
-    summary = read_summary(folder, meta)
-    trials_dir = folder / "trials"
+    summary = reader.summary(meta)
     for p in parameters:
         if p not in summary.columns:
             summary[p] = None
-        if not pd.api.types.is_numeric_dtype(summary[p]):
-            # Numbers taken from result.json above arrive as text, like summary.csv's cells.
-            numeric = pd.to_numeric(summary[p], errors="coerce")
-            if len(numeric) and numeric.notna().all():
-                summary[p] = numeric
-    summary["status"] = summary["status"].fillna("failed").astype(str)
-    summary = summary.reset_index(drop=True)
-
     task = meta.get("task") or ("classification" if "val_accuracy" in summary.columns
                                 else "regression")
     metric = meta.get("metric") or ("val_accuracy" if task == "classification" else "val_loss")
     goal = meta.get("goal") or ("maximize" if "accuracy" in metric else "minimize")
     if metric not in summary.columns:
         if len(summary):
-            raise NnrunError(f"{summary_path}: has no column {metric!r}, the sweep's metric")
+            raise NnrunError(f"{reader.layout.summary_csv}: has no column {metric!r}, the "
+                             f"sweep's metric")
         summary[metric] = pd.Series(dtype=float)
-    summary[metric] = pd.to_numeric(summary[metric], errors="coerce").astype(float)
-    summary[metric] = summary[metric].where(np.isfinite(summary[metric]))
+    values = pd.to_numeric(summary[metric], errors="coerce").astype(float)
+    summary[metric] = values.where(np.isfinite(values))
     summary["config"] = _config_labels(summary, parameters)
-
-    sweep = SweepResults(path=folder, meta=meta, summary=summary, parameters=parameters,
-                         metric=metric, goal=goal, task=task)
-    ids = [str(t) for t in meta.get("trials") or []]
-    finished = set(summary["trial"])
-    sweep.unfinished = [t for t in ids if t not in finished]
+    sweep = SweepResults(path=reader.folder, meta=meta, summary=summary,
+                         parameters=parameters, metric=metric, goal=goal, task=task,
+                         unfinished=reader.unfinished(meta, summary))
     for trial, status in zip(summary["trial"], summary["status"], strict=True):
-        path = trials_dir / trial / "metrics.csv"
-        if path.is_file() and path.stat().st_size > 0:
-            try:
-                frame = pd.read_csv(path)
-            except (ValueError, pd.errors.ParserError):
-                frame = None
-            if frame is not None and len(frame) and "epoch" in frame.columns:
-                sweep.metrics[trial] = frame.replace([np.inf, -np.inf], np.nan)
-                continue
-        if status != "failed":
+        frame = reader.metrics(trial)
+        if frame is not None:
+            # Diverged trials hold inf: the pictures leave them out, as they do NaN.
+            sweep.metrics[trial] = frame.replace([np.inf, -np.inf], np.nan)
+        elif status != FAILED:
             sweep.no_metrics.append(trial)
     return sweep
 
