@@ -167,6 +167,10 @@ class ResultsReader:
             return None
         return config if isinstance(config, dict) else None
 
+    def has_weights(self, trial_id: str) -> bool:
+        """Whether the trial saved its trained network (weights.npz)."""
+        return self.layout.trial_file(trial_id, WEIGHTS_NPZ).is_file()
+
     def weights(self, trial_id: str) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
         """The trained network's weights and biases, layer 1 first (weights.npz: W1..WL,
         b1..bL), or None when the trial kept none or they cannot be read."""

@@ -117,6 +117,10 @@ class SweepResults:
         """The trial's resolved configuration (its config.yaml), or None."""
         return ResultsReader(self.path).config(trial)
 
+    def has_weights(self, trial: str) -> bool:
+        """Whether the trial saved its trained weights (weights.npz)."""
+        return ResultsReader(self.path).has_weights(trial)
+
     def trial_weights(self, trial: str) -> tuple[list[np.ndarray], list[np.ndarray]] | None:
         """The trained weights and biases, layer 1 first (its weights.npz), or None."""
         return ResultsReader(self.path).weights(trial)

@@ -18,6 +18,7 @@ from pathlib import Path
 
 from nnrun import vocabulary
 from nnrun.errors import NnrunError
+from nnrun.results.layout import Layout, is_sweep_folder, sweep_folders_in
 from nnrun.views.plots._gather import (
     categories,
     group_parameter,
@@ -44,9 +45,9 @@ def plot_results(results: Path, out: Path | None = None,
     if not results.is_dir():
         raise NnrunError(f"{results}: no such folder; give the results folder `nnrun sweep` "
                          "wrote (results/<name>)")
-    if (results / "sweep.json").is_file():
-        return _plot_sweep(results, Path(out) if out else results / "plots", say)
-    sweeps = sorted(p for p in results.iterdir() if (p / "sweep.json").is_file())
+    if is_sweep_folder(results):
+        return _plot_sweep(results, Path(out) if out else Layout(results).plots_dir, say)
+    sweeps = sweep_folders_in(results)
     if not sweeps:
         raise NnrunError(f"{results} is not a results folder: it has no sweep.json, nor any "
                          "subfolder with one; give the folder `nnrun sweep` wrote "
@@ -54,7 +55,8 @@ def plot_results(results: Path, out: Path | None = None,
     written: list[Path] = []
     for sweep in sweeps:
         say(f"{sweep.name}:")
-        written += _plot_sweep(sweep, Path(out) / sweep.name if out else sweep / "plots", say)
+        written += _plot_sweep(sweep, Path(out) / sweep.name if out else Layout(sweep).plots_dir,
+                               say)
     return written
 
 

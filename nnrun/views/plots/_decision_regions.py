@@ -15,14 +15,14 @@ from typing import Any, NamedTuple
 
 import matplotlib.pyplot as plt
 import numpy as np
-import yaml
 from matplotlib.axes import Axes
 from matplotlib.colors import ListedColormap
 from matplotlib.lines import Line2D
 
 from nnrun import vocabulary
+from nnrun.data.cache import get_dataset
 from nnrun.errors import NnrunError
-from nnrun.results.reader import read_json_object
+from nnrun.model import build_network
 from nnrun.views.plots._draw import colour, marker, save
 from nnrun.views.plots._gather import trial_groups
 from nnrun.views.report import Picture
@@ -56,21 +56,11 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _DecisionRegionsI
     if sweep.task != "classification":
         return None
     key, groups = trial_groups(sweep)
-    chosen = _chosen_trials(sweep, groups)
-    if not chosen:
-        return None
-    try:
-        from nnrun.core import Network
-        from nnrun.data import load_dataset
-    except ImportError as error:
-        say(f"no decision regions: {error}")
-        return None
     panels = []
     datasets: dict[str, Any] = {}
-    for trial, result in chosen:
+    for trial in _chosen_trials(sweep, groups):
         try:
-            net, data, standardized = _network_and_data(sweep, trial, result, Network,
-                                                        load_dataset, datasets)
+            net, data, standardized = _network_and_data(sweep, trial, datasets)
         except (NnrunError, OSError, KeyError, ValueError) as error:
             say(f"no decision regions for trial {trial}: {error}")
             continue
@@ -82,10 +72,9 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _DecisionRegionsI
     return _DecisionRegionsInfo(sweep.name, best, panels)
 
 
-def _chosen_trials(sweep: SweepResults,
-                   groups: list[tuple[Any, list[str]]]) -> list[tuple[str, dict[str, Any]]]:
-    """The best scored trial of each group, with its result.json, when it has weights.npz and
-    a network with two inputs."""
+def _chosen_trials(sweep: SweepResults, groups: list[tuple[Any, list[str]]]) -> list[str]:
+    """The best scored trial of each group, when it has weights and a network with two
+    inputs."""
     ranked = sweep.ranked()
     ranked = ranked[ranked["status"].isin(vocabulary.SCORED)]
     chosen = []
@@ -93,42 +82,30 @@ def _chosen_trials(sweep: SweepResults,
         trial = next((t for t in ranked["trial"] if t in trials), None)
         if trial is None:
             continue
-        folder = sweep.path / "trials" / trial
-        result = _try_json(folder / "result.json")
-        if (folder / "weights.npz").is_file() and result and \
-                (result.get("sizes") or [0])[0] == 2:
-            chosen.append((trial, result))
+        record = sweep.record(trial)
+        if record is not None and (record.sizes or [0])[0] == 2 and sweep.has_weights(trial):
+            chosen.append(trial)
     return chosen
 
 
-def _try_json(path: Path) -> dict[str, Any] | None:
-    try:
-        return read_json_object(path)
-    except NnrunError:
-        return None
-
-
-def _network_and_data(sweep: SweepResults, trial: str, result: dict[str, Any], network_type: Any,
-                      load_dataset: Callable[..., Any], cache: dict[str, Any]) -> tuple:
-    """Rebuild a trial's trained network from weights.npz, and its data set (cached by spec)."""
-    folder = sweep.path / "trials" / trial
-    config = yaml.safe_load((folder / "config.yaml").read_text())
-    sizes = [int(s) for s in result["sizes"]]
-    model = config["model"]
-    net = network_type(sizes, activation=model["activation"], loss=config["loss"],
-                       output=model.get("output", "auto"), init="auto", seed=0, dtype="float64",
-                       task=result.get("task") or sweep.task)
-    with np.load(folder / "weights.npz", allow_pickle=False) as arrays:
-        for i in range(len(sizes) - 1):
-            net.weights[i][...] = arrays[f"W{i + 1}"]
-            net.biases[i][...] = arrays[f"b{i + 1}"]
-    spec = config["data"]
+def _network_and_data(sweep: SweepResults, trial: str, cache: dict[str, Any]) -> tuple:
+    """A trial's trained network, rebuilt from its config and weights (never retrained), and
+    its data set, as the trial saw it (cached by the data key)."""
+    config = sweep.trial_config(trial)
+    stored = sweep.trial_weights(trial)
+    if config is None or stored is None:
+        raise NnrunError("its config.yaml or weights.npz cannot be read")
     config_path = sweep.meta.get("config_path")
     base_dir = Path(config_path).parent if config_path else None
+    spec = config["data"]
     key = vocabulary.data_key(spec, base_dir)
     if key not in cache:
-        seed = spec.get("seed")
-        cache[key] = load_dataset(spec, seed=0 if seed is None else int(seed), base_dir=base_dir)
+        cache[key] = get_dataset(spec, base_dir)
+    net = build_network(config, cache[key], dtype="float64")
+    for W, b, (W_stored, b_stored) in zip(net.weights, net.biases, zip(*stored, strict=True),
+                                          strict=True):
+        W[...] = W_stored
+        b[...] = b_stored
     return net, cache[key], bool(spec.get("standardize", True))
 
 
