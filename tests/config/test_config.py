@@ -104,7 +104,7 @@ def test_dates_stay_text_for_the_name():
 
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_experiment_loads(path):
-    from nnrun.search.trials import expand
+    from nnrun.search import expand
 
     spec = load_config(path)
     assert expand(spec) or spec.method == "bayes"
