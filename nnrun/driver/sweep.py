@@ -79,13 +79,14 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     with store.locked():
         if not resume:
             store.clear()
-        # Halving and bayes decide what runs next from every result so far, also those of a
-        # killed earlier run (rungs reached, checkpoints): see nnrun.search.
+        # What an earlier (or killed) run left: grid and random skip the trials it finished,
+        # halving and bayes replay their decisions from its records and checkpoints.
         source = make_source(spec, plan.trials, store.read_results(), jobs=jobs,
                              metric=plan.metric, goal=plan.goal, base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
-        sweep = _SweepRun(store, spec, plan, source, resume=resume, fail_fast=fail_fast,
+        sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
+        sweep.begin(resume)
         _say_resuming(log, spec, sweep)
         progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
         try:
@@ -126,21 +127,23 @@ class _SweepRun:
     and those written since), sweep.json, and summary.csv rewritten now and then."""
 
     def __init__(self, store: ResultsStore, spec: SweepSpec, plan: Preflight,
-                 source: SweepSource, *, resume: bool, fail_fast: bool,
-                 max_failures: int | None) -> None:
+                 source: SweepSource, *, fail_fast: bool, max_failures: int | None) -> None:
         self.store, self.source = store, source
         self.fail_fast, self.max_failures = fail_fast, max_failures
         self.parameters = list(spec.parameters)
         self.task = plan.dataset.task
         self.records: dict[str, TrialRecord] = dict(source.resumed)
         self.meta = sweep_meta(spec, plan.trials, plan.metric, plan.goal, self.task)
-        previous = store.read_sweep()
-        if previous and resume and previous.get("started_at"):
-            self.meta["started_at"] = previous["started_at"]
-        store.write_sweep(self.meta)
         self.outcome = SweepOutcome(folder=store.folder, n_trials=source.n_trials,
                                     resumed=len(self.records))
         self.last_summary = 0.0
+
+    def begin(self, resume: bool) -> None:
+        """sweep.json as the run starts (a resumed sweep keeps its first start time)."""
+        previous = self.store.read_sweep()
+        if previous and resume and previous.get("started_at"):
+            self.meta["started_at"] = previous["started_at"]
+        self.store.write_sweep(self.meta)
 
     def run(self, results: Iterator[tuple[Task, TrialResult]], progress: SweepProgress,
             ctrl_c: threading.Event) -> None:
