@@ -24,10 +24,8 @@ from pathlib import Path
 from typing import Any
 
 from nnrun.config import load_config_text
-from nnrun.execution.base import ListSource, Task
-from nnrun.execution.worker import continue_trial
-from nnrun.search.adaptive import make_source
-from nnrun.search.trials import expand
+from nnrun.execution import ListSource, Task, run_task
+from nnrun.search import expand, make_source
 
 MAX_EPOCHS = 27
 BUDGET = 10 * MAX_EPOCHS  # ten configurations trained to the end
@@ -80,16 +78,16 @@ def run_method(method: str, seed: int, dataset: str) -> list[tuple[int, float]]:
     spent, best_val, best_test = 0, -math.inf, math.nan
     curve: list[tuple[int, float]] = []
     while spent < BUDGET and (task := source.pop()) is not None:
-        result = continue_trial(task)
-        start = (task.extra.get("checkpoint") or {}).get("epoch", 0)
-        spent += int(result["epochs_run"]) - start
-        if result.get("state") is not None:
-            checkpoints[task.trial_id] = result["state"]
-        final = result.get("final") or {}
+        result = run_task(task)
+        checkpoint = task.continuation.checkpoint if task.continuation else None
+        spent += result.record.epochs_run - (checkpoint or {}).get("epoch", 0)
+        if result.state is not None:
+            checkpoints[task.trial_id] = result.state
+        final = result.record.final
         if final.get("val_accuracy") is not None and final["val_accuracy"] > best_val:
             best_val, best_test = final["val_accuracy"], final["test_accuracy"]
         curve.append((spent, best_test))
-        source.tell(task, result)
+        source.tell(task, task.marked(result.record))
     return curve
 
 

@@ -14,12 +14,16 @@ import sys
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
 from nnrun import __version__
 from nnrun.errors import NnrunError
+
+if TYPE_CHECKING:
+    from nnrun.config import SweepSpec
+    from nnrun.driver import SweepOutcome
 
 app = typer.Typer(
     name="nnrun",
@@ -125,10 +129,17 @@ def sweep(
     if dry_run:
         _print_dry_run(spec)
         return
-    from nnrun.driver.sweep import run_sweep
+    from nnrun.driver import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
                         resume=resume, fail_fast=fail_fast, max_failures=max_failures)
+    code = _report_sweep(outcome)
+    if code != EXIT_OK:
+        raise typer.Exit(code)
+
+
+def _report_sweep(outcome: SweepOutcome) -> int:
+    """Say how a sweep ended (the counts on stdout, what went wrong on stderr); its exit code."""
     counts = ", ".join(f"{n} {status}" for status, n in sorted(outcome.counts.items()))
     done = sum(outcome.counts.values())
     print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
@@ -136,23 +147,20 @@ def sweep(
     if outcome.interrupted:
         _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
              f"same command again to resume")
-        raise typer.Exit(EXIT_INTERRUPTED)
+        return EXIT_INTERRUPTED
     if outcome.stopped_on_failure:
         _err("stopped after a failed trial (--fail-fast / --max-failures)")
     if outcome.failed:
         _err(f"{outcome.failed} trial(s) failed: see trials/<id>/result.json in "
              f"{outcome.folder}")
-        raise typer.Exit(EXIT_FAILED)
-    if outcome.stopped_on_failure:
-        raise typer.Exit(EXIT_FAILED)
+        return EXIT_FAILED
+    return EXIT_FAILED if outcome.stopped_on_failure else EXIT_OK
 
 
-def _print_dry_run(spec: Any) -> None:
-    from nnrun.search.trials import describe_trials, expand
+def _print_dry_run(spec: SweepSpec) -> None:
+    from nnrun.search import describe_search, describe_trials, expand
 
     if spec.method == "bayes":  # no trials until TPE proposes them, while the sweep runs
-        from nnrun.search.adaptive import describe_search
-
         print(f"{spec.name}: {describe_search(spec, [])} (bayes); the trials are not known "
               f"before the sweep runs")
         return
@@ -261,12 +269,12 @@ def validate(
     Example: nnrun validate experiments/optimizers.yaml
     """
     from nnrun.config import load_config
-    from nnrun.driver.sweep import machine_memory, preflight
-    from nnrun.search.adaptive import describe_search
+    from nnrun.driver.preflight import preflight
+    from nnrun.search import ADAPTIVE, describe_search
 
     spec = load_config(config, set_ or [])
-    trials = preflight(spec, machine_memory()).trials
-    if spec.method in ("bayes", "halving"):
+    trials = preflight(spec).trials
+    if spec.method in ADAPTIVE:
         print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")
         return
     print(f"{config}: valid; {len(trials)} trial{'s' if len(trials) != 1 else ''} "
@@ -289,7 +297,7 @@ def gradcheck(
 
     Example: nnrun gradcheck experiments/activations-losses.yaml
     """
-    from nnrun.driver.gradcheck import run_gradcheck
+    from nnrun.driver import run_gradcheck
 
     rows = run_gradcheck(config, samples=samples, overrides=set_ or [])
     shown = [{**row, "max_rel_error": f"{row['max_rel_error']:.2e}"} for row in rows]

@@ -2,9 +2,18 @@
 
 from __future__ import annotations
 
-import json
+import itertools
 from pathlib import Path
 from typing import Any
+
+from nnrun.config import SweepSpec, load_config
+from nnrun.core import gradcheck
+from nnrun.data.cache import get_dataset
+from nnrun.errors import ConfigError, NnrunError
+from nnrun.model import build_network
+from nnrun.search import Trial, choices_of, expand, make_trial
+from nnrun.search.trials import canonical_json
+from nnrun.vocabulary import data_key
 
 MODEL_KEYS = ("hidden", "activation", "output", "init")
 #: Central differences balance truncation (~eps^2) against rounding (~1e-16 / eps) here: a
@@ -20,24 +29,17 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
 
     Returns one row a network: its description and ``max_rel_error``.
     """
-    from nnrun.config import load_config
-    from nnrun.core import gradcheck
-    from nnrun.data.cache import get_dataset
-    from nnrun.errors import NnrunError
-    from nnrun.model import build_network
-    from nnrun.search.trials import expand
-
     if samples < 1:
         raise NnrunError(f"--samples must be at least 1, not {samples}")
     spec = load_config(config_path, overrides or [])
     base_dir = str(Path(spec.path).resolve().parent)
     trials = expand(spec) if spec.method != "bayes" else _bayes_networks(spec)
     rows: list[dict[str, Any]] = []
-    seen: set[str] = set()
+    seen: set[tuple[str, str, str]] = set()
     for trial in trials:
         config = trial.config
-        key = json.dumps([{k: config["model"][k] for k in MODEL_KEYS}, config["loss"],
-                          config["data"]], sort_keys=True)
+        key = (canonical_json({k: config["model"][k] for k in MODEL_KEYS}), config["loss"],
+               data_key(config["data"], base_dir))
         if key in seen:
             continue
         seen.add(key)
@@ -51,17 +53,11 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
     return rows
 
 
-def _bayes_networks(spec: Any) -> list[Any]:
+def _bayes_networks(spec: SweepSpec) -> list[Trial]:
     """A bayes sweep has no trials before it runs: one trial for every combination of the
     choices that shape a network (model.*, loss), the other parameters as in the base config.
     A combination that is not a valid configuration is one TPE cannot propose either: skipped."""
-    import itertools
-
-    from nnrun.errors import ConfigError
-    from nnrun.search.trials import make_trial
-
-    choices = {key: values if isinstance(values, list) else values.get("choice")
-               for key, values in spec.parameters.items()
+    choices = {key: choices_of(values) for key, values in spec.parameters.items()
                if key == "loss" or key.startswith("model.")}
     choices = {key: values for key, values in choices.items() if values is not None}
     trials = []

@@ -12,6 +12,7 @@ import time
 from typing import Any, TextIO
 
 from nnrun.results.record import TrialRecord
+from nnrun.vocabulary import FAILED, SCORED
 
 
 def _format_duration(seconds: float) -> str:
@@ -77,10 +78,10 @@ class SweepProgress:
         """One more finished trial (its result.json record)."""
         self.done += 1
         status = record.status
-        if status == "failed":
+        if status == FAILED:
             self.failed += 1
         value = record.final.get(self.metric)
-        counts = status in ("ok", "stopped") and value is not None and math.isfinite(value)
+        counts = status in SCORED and value is not None and math.isfinite(value)
         if counts and self._improves(value):
             self.best = value
         if self._progress is not None:
@@ -94,6 +95,6 @@ class SweepProgress:
                 f"{self.metric}={shown}  wall {record.wall_s or 0:.2f}s  "
                 f"elapsed {_format_duration(elapsed)}  eta {_format_duration(eta)}  "
                 f"best {self.best_text()}")
-        if status == "failed" and record.error:
+        if status == FAILED and record.error:
             line += f"\n    error: {str(record.error).splitlines()[0]}"
         print(line, file=self.stream, flush=True)

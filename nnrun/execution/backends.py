@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
-from nnrun.execution.base import Task, TaskSource, Worker
+from nnrun.execution.base import Task, TaskSource, TrialResult, Worker
 from nnrun.execution.local import iter_inline, iter_loky
 from nnrun.execution.worker import run_task
 
@@ -13,8 +12,10 @@ from nnrun.execution.worker import run_task
 def iter_results(source: TaskSource, *, jobs: int, backend: str = "loky",
                  scheduler: str | None = None, worker: Worker = run_task,
                  log: Callable[[str], None] | None = None
-                 ) -> Iterator[tuple[Task, dict[str, Any]]]:
-    """Results of the source's tasks as they finish, on the chosen backend."""
+                 ) -> Iterator[tuple[Task, TrialResult]]:
+    """Results of the source's tasks as they finish, on the chosen backend: ``loky`` runs
+    ``jobs`` worker processes here (``jobs`` 1: in this process), ``dask`` a dask cluster (the
+    one at ``scheduler``, or a local one of ``jobs`` processes)."""
     if backend == "dask":
         from nnrun.execution.dask_backend import iter_dask
 

@@ -10,82 +10,110 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import traceback
 from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
-from nnrun.execution.base import Task, TaskSource, Worker, failed_result
-from nnrun.execution.worker import run_task
+from nnrun.execution.base import Task, TaskSource, TrialResult, Worker, failed_result
 
 WORKER_DIED = ("the worker process running this trial died (killed, out of memory, or a crash "
                "in native code), also when the trial was run again alone")
 
 
-
-def iter_inline(source: TaskSource, worker: Worker = run_task
-                ) -> Iterator[tuple[Task, dict[str, Any]]]:
+def iter_inline(source: TaskSource, worker: Worker) -> Iterator[tuple[Task, TrialResult]]:
     """Run tasks one after the other in this process (``--jobs 1``)."""
     while (task := source.pop()) is not None:
         yield task, worker(task)
 
 
-def iter_loky(source: TaskSource, jobs: int, worker: Worker = run_task
-              ) -> Iterator[tuple[Task, dict[str, Any]]]:
+def iter_loky(source: TaskSource, jobs: int, worker: Worker
+              ) -> Iterator[tuple[Task, TrialResult]]:
     """Run tasks on ``jobs`` loky worker processes, yielding results as they finish.
 
     Closing the generator early (fail-fast, Ctrl-C) kills the workers; whatever was yielded
     before is the driver's to keep.
     """
-    from concurrent.futures import FIRST_COMPLETED, wait
-
-    from joblib.externals.loky import get_reusable_executor
-    from joblib.externals.loky.process_executor import BrokenProcessPool
-
-    suspects: collections.deque[Task] = collections.deque()
-    in_flight: dict[Any, tuple[Task, bool]] = {}  # future -> (task, run alone?)
-    broken = False
-    executor = get_reusable_executor(max_workers=jobs)
+    pool = _LokyPool(source, jobs, worker)
     finished = False
     try:
-        while True:
-            if not broken:
-                if suspects:
-                    if not in_flight:
-                        task = suspects.popleft()
-                        in_flight[executor.submit(worker, task)] = (task, True)
-                else:
-                    while len(in_flight) < jobs and (task := source.pop()) is not None:
-                        in_flight[executor.submit(worker, task)] = (task, False)
-            if not in_flight:
-                if broken:
-                    executor = get_reusable_executor(max_workers=jobs)
-                    broken = False
-                    continue
-                if suspects:
-                    continue
-                break
-            done, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
-            for future in done:
-                task, alone = in_flight.pop(future)
-                try:
-                    result = future.result()
-                except BrokenProcessPool:
-                    broken = True
-                    if alone:
-                        yield task, failed_result(task, WORKER_DIED)
-                    else:
-                        suspects.append(task)
-                    continue
-                except Exception as error:  # the task could not be sent or its result returned
-                    import traceback
-
-                    yield task, failed_result(task, f"{type(error).__name__}: {error}",
-                                              traceback.format_exc())
-                    continue
-                yield task, result
+        while pool.submit():
+            yield from pool.collect()
         finished = True
     finally:
         if not finished:
-            for future in in_flight:
-                future.cancel()
-            with contextlib.suppress(Exception):
-                executor.shutdown(wait=False, kill_workers=True)
+            pool.kill()
+
+
+class _LokyPool:
+    """The trials in flight on a loky pool, and the suspects of a pool that broke: the trials
+    that were in flight when a worker died, each run again alone."""
+
+    def __init__(self, source: TaskSource, jobs: int, worker: Worker) -> None:
+        self.source, self.jobs, self.worker = source, jobs, worker
+        self.executor = self._new_executor()
+        self.in_flight: dict[Future, tuple[Task, bool]] = {}  # future -> (task, run alone?)
+        self.suspects: collections.deque[Task] = collections.deque()
+        self.broken = False
+
+    def submit(self) -> bool:
+        """Start what can start now (on a fresh pool once a broken one has no trial left);
+        False when nothing is in flight and nothing is left to run."""
+        while True:
+            if not self.broken:
+                self._start_tasks()
+            if self.in_flight:
+                return True
+            if not self.broken:
+                return False
+            self.executor = self._new_executor()
+            self.broken = False
+
+    def _new_executor(self) -> Any:
+        from joblib.externals.loky import get_reusable_executor
+
+        return get_reusable_executor(max_workers=self.jobs)
+
+    def _start_tasks(self) -> None:
+        if self.suspects:  # one at a time, alone: if the pool breaks now, it was this one
+            if not self.in_flight:
+                self._start(self.suspects.popleft(), alone=True)
+            return
+        while len(self.in_flight) < self.jobs and (task := self.source.pop()) is not None:
+            self._start(task, alone=False)
+
+    def _start(self, task: Task, alone: bool) -> None:
+        self.in_flight[self.executor.submit(self.worker, task)] = (task, alone)
+
+    def collect(self) -> Iterator[tuple[Task, TrialResult]]:
+        """Wait for the first trials to finish; yield their results (a trial a broken pool took
+        down with it becomes a suspect instead)."""
+        done, _ = wait(list(self.in_flight), return_when=FIRST_COMPLETED)
+        for future in done:
+            task, alone = self.in_flight.pop(future)
+            result = self._result_of(future, task, alone)
+            if result is not None:
+                yield task, result
+
+    def _result_of(self, future: Future, task: Task, alone: bool) -> TrialResult | None:
+        from joblib.externals.loky.process_executor import BrokenProcessPool
+
+        try:
+            return future.result()
+        except BrokenProcessPool:
+            self.broken = True
+            if alone:
+                return failed_result(task, WORKER_DIED)
+            self.suspects.append(task)
+            return None
+        except Exception as error:  # the task could not be sent or its result returned
+            return failed_result(task, f"{type(error).__name__}: {error}",
+                                 traceback.format_exc())
+
+    def kill(self) -> None:
+        """Cancel what is queued and kill the workers (the sweep stops early)."""
+        for future in self.in_flight:
+            future.cancel()
+        with contextlib.suppress(Exception):
+            self.executor.shutdown(wait=False, kill_workers=True)
+

@@ -1,9 +1,9 @@
 """One trial, worker side: build the data set and the network from a resolved config, train, return.
 
-A worker never touches the results folder: :func:`train_trial` returns a plain dict (metrics per
-epoch, final metrics, final weights) and the driver writes it. The data set is built once per
-worker process and cached (:mod:`nnrun.data.cache`), so a worker that runs many trials pays for
-it once.
+A worker never touches the results folder: :func:`run_task` returns a
+:class:`~nnrun.execution.base.TrialResult` (the record, the metrics per epoch, the final
+weights) and the driver writes it. The data set is built once per worker process and cached
+(:mod:`nnrun.data.cache`), so a worker that runs many trials pays for it once.
 """
 
 from __future__ import annotations
@@ -11,14 +11,23 @@ from __future__ import annotations
 import math
 import time
 import traceback
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from nnrun.data.cache import get_dataset
 from nnrun.errors import NnrunError
-from nnrun.execution.base import Task
+from nnrun.execution.base import Continuation, Task, TrialResult
 from nnrun.model import build_network, trial_seeds
+from nnrun.results.record import TrialRecord
+from nnrun.vocabulary import DIVERGED, FAILED, STOPPED
+
+if TYPE_CHECKING:
+    from nnrun.core import Network, Trainer
+    from nnrun.data import Dataset
+
+# The trainer's word for a trial that has epochs left: stopped at a rung, it may be continued.
+_RUNNING = "running"
 
 _BLAS_LIMITED = False
 
@@ -33,7 +42,7 @@ def _limit_blas_threads() -> None:
         _BLAS_LIMITED = True
 
 
-def build_trainer(config: dict[str, Any], dataset, net):
+def build_trainer(config: dict[str, Any], dataset: Dataset, net: Network) -> Trainer:
     """The optimizer, schedule and training loop a trial config describes."""
     from nnrun.core import Trainer, make_optimizer, make_schedule
 
@@ -61,7 +70,7 @@ def _finite_or_none(value: Any) -> Any:
     return value if math.isfinite(value) else None
 
 
-def final_metrics(net, dataset) -> dict[str, float | None]:
+def final_metrics(net: Network, dataset: Dataset) -> dict[str, float | None]:
     """Loss (and accuracy for classification) on the train, validation and test parts."""
     metrics: dict[str, float | None] = {}
     parts = {"train": (dataset.X_train, dataset.Y_train), "val": (dataset.X_val, dataset.Y_val),
@@ -80,74 +89,61 @@ def final_metrics(net, dataset) -> dict[str, float | None]:
     return metrics
 
 
-def train_trial(trial_id: str, config: dict[str, Any], params: dict[str, Any] | None = None,
-                base_dir: str | None = None, *, until_epoch: int | None = None,
-                state: dict[str, Any] | None = None, keep_state: bool = False
-                ) -> dict[str, Any]:
-    """Train one trial and return its result; never raises for a trial's own failure.
+def run_task(task: Task) -> TrialResult:
+    """The worker: train the task's trial and return its result; never raises for a trial's own
+    failure (its record then says ``failed``, with the error text and traceback).
 
-    The result holds ``status`` (ok | diverged | failed), ``history`` (one dict per epoch),
-    ``final`` metrics, ``weights``/``biases`` (lists of arrays), timings and, for a failed
-    trial, the error text and traceback.
-
-    Successive halving trains a trial in pieces: ``state`` (a ``Trainer.state_dict()``) carries
-    on from where an earlier piece stopped, ``until_epoch`` stops before ``train.epochs`` (status
-    ``stopped``), and ``keep_state`` returns the trainer's state as ``result["state"]`` when it
-    can go on. The learning-rate schedule always spans ``train.epochs``, so the pieces end
-    bit-identical to training straight through.
+    Without a ``task.continuation`` the trial trains from scratch to ``train.epochs``. With one
+    (successive halving) it carries on from the checkpoint if there is one, stops at
+    ``until_epoch`` (status ``stopped`` while epochs are left), returns the trainer's state when
+    asked to keep it, and counts the wall time of the earlier pieces in its own.
     """
     started = time.perf_counter()
     _limit_blas_threads()
-    result: dict[str, Any] = {"trial": trial_id, "seed": config.get("seed"),
-                              "params": params or {}, "error": None, "traceback": None}
+    continuation = task.continuation
     try:
-        dataset = get_dataset(config["data"], base_dir, config["train"]["dtype"])
-        net = build_network(config, dataset)
-        trainer = build_trainer(config, dataset, net)
-        if state is not None:
-            trainer.load_state_dict(state)
-        train_started = time.perf_counter()
-        status = trainer.run(until_epoch=until_epoch)
-        train_s = time.perf_counter() - train_started
-        if keep_state and status == "running":
-            result["state"] = trainer.state_dict()
-        result.update(
-            status={"running": "stopped"}.get(status, status),
-            task=dataset.task,
-            sizes=list(net.sizes),
-            history=[{k: _finite_or_none(v) if k != "epoch" else int(v) for k, v in row.items()}
-                     for row in trainer.history],
-            final=final_metrics(net, dataset),
-            best_epoch=int(trainer.best_epoch) if trainer.best_epoch else None,
-            epochs_run=int(trainer.epoch),
-            train_s=train_s,
-            weights=[np.array(w) for w in net.weights],
-            biases=[np.array(b) for b in net.biases],
-        )
-        if status == "diverged":
-            result["error"] = (f"diverged in epoch {trainer.epoch}: the loss or the weights "
-                               f"became infinite or NaN (a smaller optimizer.lr usually helps)")
+        result = _train(task, continuation)
     except Exception as error:  # a trial's own failure is recorded, and the sweep goes on
         message = (str(error) if isinstance(error, NnrunError)
                    else f"{type(error).__name__}: {error}")
-        result.update(status="failed", error=message, traceback=traceback.format_exc(),
-                      history=[], final={}, best_epoch=None, epochs_run=0, train_s=0.0)
-    result["wall_s"] = time.perf_counter() - started
+        result = TrialResult(_record(task, status=FAILED, error=message,
+                                     traceback=traceback.format_exc()))
+    result.record.wall_s = time.perf_counter() - started
+    if continuation is not None:
+        result.record.wall_s += continuation.wall_s_before
     return result
 
 
-def continue_trial(task: Any) -> dict[str, Any]:
-    """The worker of halving and bayes sweeps: train ``task`` (a
-    :class:`nnrun.execution.base.Task`) up to ``task.extra["until_epoch"]``, from
-    ``task.extra["checkpoint"]`` if there is one."""
-    extra = task.extra
-    result = train_trial(task.trial_id, task.config, task.params, task.base_dir,
-                         until_epoch=extra.get("until_epoch"), state=extra.get("checkpoint"),
-                         keep_state=bool(extra.get("keep_state")))
-    result["wall_s"] += float(extra.get("wall_s_before") or 0.0)
-    return result
+def _record(task: Task, /, **fields: Any) -> TrialRecord:
+    return TrialRecord(trial=task.trial_id, seed=task.config.get("seed"),
+                       params=task.params or {}, **fields)
 
 
-def run_task(task: Task) -> dict[str, Any]:
-    """The default worker function: train the task's trial (see :func:`train_trial`)."""
-    return train_trial(task.trial_id, task.config, task.params, task.base_dir)
+def _train(task: Task, continuation: Continuation | None) -> TrialResult:
+    """Build, train (from the checkpoint, up to the rung) and measure the task's trial."""
+    config = task.config
+    dataset = get_dataset(config["data"], task.base_dir, config["train"]["dtype"])
+    net = build_network(config, dataset)
+    trainer = build_trainer(config, dataset, net)
+    if continuation is not None and continuation.checkpoint is not None:
+        trainer.load_state_dict(continuation.checkpoint)
+    train_started = time.perf_counter()
+    status = trainer.run(until_epoch=continuation.until_epoch if continuation else None)
+    train_s = time.perf_counter() - train_started
+    keep_state = continuation is not None and continuation.keep_state and status == _RUNNING
+    state = trainer.state_dict() if keep_state else None
+    error = None
+    if status == DIVERGED:
+        error = (f"diverged in epoch {trainer.epoch}: the loss or the weights became infinite "
+                 f"or NaN (a smaller optimizer.lr usually helps)")
+    record = _record(task, status=STOPPED if status == _RUNNING else status, error=error,
+                     task=dataset.task, sizes=list(net.sizes),
+                     final=final_metrics(net, dataset),
+                     best_epoch=int(trainer.best_epoch) if trainer.best_epoch else None,
+                     epochs_run=int(trainer.epoch), train_s=train_s)
+    history = [{k: _finite_or_none(v) if k != "epoch" else int(v) for k, v in row.items()}
+               for row in trainer.history]
+    return TrialResult(record, history=history,
+                       weights=[np.array(w) for w in net.weights],
+                       biases=[np.array(b) for b in net.biases],
+                       state=state)

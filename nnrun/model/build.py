@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from nnrun.core import Network
+    from nnrun.data import Dataset
 
-def network_sizes(config: dict[str, Any], dataset) -> list[int]:
+
+def network_sizes(config: dict[str, Any], dataset: Dataset) -> list[int]:
     """Layer widths: inputs, the hidden layers of ``model.hidden``, outputs."""
     return [dataset.n_features, *config["model"]["hidden"], dataset.n_outputs]
 
 
-def memory_estimate(config: dict[str, Any], dataset) -> tuple[int, int, int]:
+def memory_estimate(config: dict[str, Any], dataset: Dataset) -> tuple[int, int, int]:
     """Bytes a trial of ``config`` needs at the least, to tell an impossible network early:
     (total, parameter-sized arrays, work arrays).
 
@@ -42,7 +46,8 @@ def trial_seeds(seed: int) -> tuple[int, int]:
     return int(init_seed), int(shuffle_seed)
 
 
-def build_network(config: dict[str, Any], dataset, dtype: str | None = None):
+def build_network(config: dict[str, Any], dataset: Dataset, dtype: str | None = None
+                  ) -> Network:
     """The network a trial config describes, initialised from the trial seed."""
     from nnrun.core import Network
 
@@ -51,5 +56,3 @@ def build_network(config: dict[str, Any], dataset, dtype: str | None = None):
     return Network(network_sizes(config, dataset), activation=model["activation"],
                    loss=config["loss"], output=model["output"], init=model["init"],
                    seed=init_seed, dtype=dtype or config["train"]["dtype"], task=dataset.task)
-
-

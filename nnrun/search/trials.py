@@ -1,50 +1,24 @@
-"""Expand a SweepSpec into Trials: which configurations, how many seeds, and each trial's id.
+"""Trials: one configuration and seed each, with the id that names it, and the checks a sweep's
+metric and loss must pass once its data set is known.
 
-- grid: the Cartesian product of the swept values, keys in the order of the file.
-- random: ``samples`` distinct configurations drawn with numpy's default_rng seeded by the base
-  seed: a list (or {choice: [...]}) uniformly, {uniform: [lo, hi]}, {log_uniform: [lo, hi]}
-  (uniform in log space), {int_uniform: [lo, hi]} (both ends included).
-- halving: the same configurations as grid when every parameter is a list and ``samples`` is
-  not given, else as random; the runner decides how many epochs each rung gets. With halving
-  (or bayes with ``early_stop: halving``) a trial's train.epochs is sweep.max_epochs if given.
-- bayes: no configurations up front (``expand`` returns []): a sampler proposes them while the
-  sweep runs and turns each proposal into a Trial with ``make_trial``.
-
-Each configuration runs ``repeats`` times. A trial's seed is a hash of the base seed, the
-configuration and the repeat index; its id is a hash of its whole resolved config, seed included:
-same config, same id, on any machine and any Python (canonical JSON, SHA-256).
+A trial's seed is a hash of the base seed, the configuration and the repeat index; its id is a
+hash of its whole resolved config, seed included: same config, same id, on any machine and any
+Python (canonical JSON, SHA-256). With halving (or bayes with ``early_stop: halving``) a trial's
+train.epochs is sweep.max_epochs if given.
 """
 
 from __future__ import annotations
 
 import copy
 import hashlib
-import itertools
 import json
-import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from nnrun.config import TRIAL_SECTIONS, SweepSpec, get_dotted, set_dotted, validate_trial_config
+from nnrun.config import TRIAL_SECTIONS, SweepSpec, set_dotted, validate_trial_config
 from nnrun.errors import ConfigError
 from nnrun.vocabulary import format_value
-
-__all__ = [
-    "Trial",
-    "configurations",
-    "describe_trials",
-    "expand",
-    "get_dotted",
-    "make_trial",
-    "resolve_metric",
-    "set_dotted",
-    "trial_id",
-    "trial_seed",
-]
-
-# Random draws are rounded to this many significant digits: a readable table, the same search.
-SIGNIFICANT_DIGITS = 6
 
 
 @dataclass(frozen=True)
@@ -79,6 +53,14 @@ def trial_id(config: dict[str, Any]) -> str:
     return hashlib.sha256(canonical_json(config).encode()).hexdigest()[:10]
 
 
+def choices_of(values: Any) -> list[Any] | None:
+    """The finite list of values of a swept parameter (a list, or ``{choice: [...]}``), or None
+    for a continuous distribution (``{uniform: [lo, hi]}``, ``log_uniform``, ``int_uniform``)."""
+    if isinstance(values, list):
+        return values
+    return values.get("choice")
+
+
 def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Trial:
     """The trial that runs the base config with `params` substituted, for one repeat.
 
@@ -111,71 +93,6 @@ def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Tria
                  config=config)
 
 
-def configurations(spec: SweepSpec) -> list[dict[str, Any]]:
-    """The configurations to try, each a dict dotted key -> value (see the module docstring)."""
-    if spec.method == "bayes":
-        return []
-    all_lists = all(isinstance(values, list) for values in spec.parameters.values())
-    if spec.method == "grid" or (spec.method == "halving" and all_lists and spec.samples is None):
-        return _grid(spec.parameters)
-    return _random(spec.parameters, spec.samples or 1, spec.seed)
-
-
-def expand(spec: SweepSpec) -> list[Trial]:
-    """Every trial of a grid, random or halving sweep; [] for bayes (proposed while running).
-
-    Trials come configuration by configuration, the repeats of one configuration together.
-    """
-    return [make_trial(spec, params, repeat)
-            for params in configurations(spec) for repeat in range(spec.repeats)]
-
-
-def _grid(parameters: dict[str, Any]) -> list[dict[str, Any]]:
-    keys = list(parameters)
-    choices = [_choices(parameters[key]) for key in keys]
-    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*choices)]
-
-
-def _choices(values: Any) -> list[Any] | None:
-    """The finite list of values of a parameter, or None for a continuous distribution."""
-    if isinstance(values, list):
-        return values
-    return values.get("choice")
-
-
-def _random(parameters: dict[str, Any], samples: int, seed: int) -> list[dict[str, Any]]:
-    """`samples` distinct configurations (all of them, if there are fewer)."""
-    choices = [_choices(values) for values in parameters.values()]
-    if all(c is not None for c in choices) and math.prod(len(c) for c in choices) <= samples:
-        return _grid(parameters)
-    import numpy as np  # here, not at the top: `nnrun --help` must stay fast
-
-    rng = np.random.default_rng(seed)
-    drawn: dict[str, dict[str, Any]] = {}
-    # Each draw is distinct with probability >= 1 - samples/space, so 100x is plenty.
-    for _ in range(100 * samples):
-        params = {key: _draw(values, rng) for key, values in parameters.items()}
-        drawn.setdefault(canonical_json(params), params)
-        if len(drawn) == samples:
-            break
-    return list(drawn.values())
-
-
-def _draw(values: Any, rng: Any) -> Any:
-    choices = _choices(values)
-    if choices is not None:
-        return copy.deepcopy(choices[int(rng.integers(len(choices)))])
-    (name, (lo, hi)), = values.items()
-    if name == "int_uniform":
-        return int(rng.integers(lo, hi + 1))
-    if name == "log_uniform":
-        value = math.exp(rng.uniform(math.log(lo), math.log(hi)))
-    else:
-        value = float(rng.uniform(lo, hi))
-    value = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
-    return min(max(value, lo), hi)
-
-
 def resolve_metric(spec: SweepSpec, task: str) -> tuple[str, str]:
     """(metric, goal) to rank trials by, once the task (classification | regression) is known.
 
@@ -201,7 +118,7 @@ def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
     losses = {trial.config["loss"] for trial in trials}
     if spec.method == "bayes":
         swept = spec.parameters.get("loss")
-        losses |= set(_choices(swept) or []) if swept is not None else {spec.raw.get("loss")}
+        losses |= set(choices_of(swept) or []) if swept is not None else {spec.raw.get("loss")}
     if "cross_entropy" in losses:
         where = spec.where("sweep.parameters.loss" if "loss" in spec.parameters else "loss")
         raise ConfigError([

@@ -231,7 +231,7 @@ def test_the_memory_estimate_is_a_lower_bound_of_the_arrays_a_trial_holds(
 
 def test_a_network_too_big_for_the_machine_is_a_config_error_at_its_line(
         cli, tmp_path: Path, monkeypatch) -> None:
-    monkeypatch.setattr("nnrun.driver.sweep.machine_memory", lambda: 2**30)  # a 1 GiB machine
+    monkeypatch.setattr("nnrun.driver.preflight.machine_memory", lambda: 2**30)  # a 1 GiB machine
     config = tmp_path / "huge.yaml"
     config.write_text("data: {dataset: moons, n_samples: 200}\nsweep:\n  parameters:\n"
                       "    model.hidden: [[8], [3000000]]\n"  # about 6 GiB

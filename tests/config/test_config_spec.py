@@ -64,7 +64,7 @@ def test_raw_is_plain_json():
 
 @pytest.mark.parametrize("path", sorted(EXPERIMENTS.glob("*.yaml")), ids=lambda p: p.name)
 def test_every_example_experiment_loads(path):
-    from nnrun.search.trials import expand
+    from nnrun.search import expand
 
     spec = load_config(path)
     assert expand(spec) or spec.method == "bayes"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from helpers.cli import ROOT, invoke, nnrun_process, wait_for_results
-from helpers.configs import SMALL
+from helpers.configs import write_config
 
 from nnrun.driver.sweep import run_sweep
 from nnrun.errors import NnrunError
@@ -270,11 +270,9 @@ def sweep_process(config: Path, out: Path, jobs: int = 2) -> Iterator[subprocess
 
 
 def _write_long_config(tmp_path: Path, epochs: int = 150) -> Path:
-    path = tmp_path / "long.yaml"
-    path.write_text(SMALL.replace("epochs: 5", f"epochs: {epochs}")
-                    .replace("n_samples: 200", "n_samples: 2000")
-                    .replace("optimizer.lr: [0.05, 0.1]", "optimizer.lr: [0.05, 0.1, 0.2, 0.3]"))
-    return path
+    return write_config(tmp_path / "long.yaml", changes={
+        "train.epochs": epochs, "data.n_samples": 2000,
+        "sweep.parameters.optimizer.lr": [0.05, 0.1, 0.2, 0.3]})
 
 
 @pytest.mark.slow
@@ -376,7 +374,7 @@ def test_plots_and_show_leave_out_the_trials_of_an_earlier_wider_sweep(cli, smal
 def test_ctrl_c_inside_a_finaliser_is_noted_not_lost(monkeypatch) -> None:
     import sys
 
-    from nnrun.driver.sweep import _ctrl_c_noted
+    from nnrun.driver.interrupts import ctrl_c_noted
 
     swallowed: list = []  # what Python prints as "Exception ignored in ... __del__"
     monkeypatch.setattr(sys, "unraisablehook", swallowed.append)
@@ -385,11 +383,11 @@ def test_ctrl_c_inside_a_finaliser_is_noted_not_lost(monkeypatch) -> None:
         def __del__(self) -> None:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while, say, a dask future is freed
 
-    with _ctrl_c_noted() as ctrl_c:
+    with ctrl_c_noted() as ctrl_c:
         Finalised()  # freed at once: Python would print and swallow a KeyboardInterrupt here
         assert ctrl_c.is_set()
     assert swallowed == []
-    with pytest.raises(KeyboardInterrupt), _ctrl_c_noted() as ctrl_c:
+    with pytest.raises(KeyboardInterrupt), ctrl_c_noted() as ctrl_c:
         os.kill(os.getpid(), signal.SIGINT)
         time.sleep(1)
     assert ctrl_c.is_set()

@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from helpers.cli import invoke, nnrun_process, wait_for_results
-from helpers.configs import SMALL
+from helpers.configs import SMALL, config_text
 
 pytest.importorskip("distributed")
 
@@ -51,7 +51,7 @@ nnrun.data.cache.load_dataset = load_dataset
 """
 
 # Long trials for the worker-kill test: each takes about a second.
-LONG = SMALL.replace("n_samples: 200", "n_samples: 1000").replace("epochs: 5", "epochs: 300")
+LONG = config_text(SMALL, {"data.n_samples": 1000, "train.epochs": 300})
 
 NPZ = """\
 name: fromfile
@@ -340,16 +340,16 @@ def test_ctrl_c_keeps_finished_trials_and_stops_the_local_cluster(tmp_path: Path
 def test_a_trial_that_kills_each_worker_it_runs_on_fails_after_one_retry() -> None:
     from helpers.workers import crash_on_x3
 
-    from nnrun.execution.base import ListSource, Task
+    from nnrun.execution import ListSource, Task
     from nnrun.execution.dask_backend import WORKER_DIED, iter_dask
 
-    tasks = [Task(f"t{i}", {"seed": i, "data": {"dataset": "moons"}}, {"x": i},
-                  extra={"sleep": 0.05}) for i in range(6)]
-    results = dict((task.trial_id, result) for task, result
-                   in iter_dask(ListSource(tasks), jobs=2, worker=crash_on_x3))
-    assert sorted(results) == [f"t{i}" for i in range(6)]
-    assert results["t3"]["status"] == "failed" and results["t3"]["error"] == WORKER_DIED
-    assert all(results[f"t{i}"]["status"] == "ok" for i in (0, 1, 2, 4, 5))
+    tasks = [Task(f"t{i}", {"seed": i, "data": {"dataset": "moons"}}, {"x": i, "sleep": 0.05})
+             for i in range(6)]
+    records = {task.trial_id: result.record for task, result
+               in iter_dask(ListSource(tasks), jobs=2, worker=crash_on_x3)}
+    assert sorted(records) == [f"t{i}" for i in range(6)]
+    assert records["t3"].status == "failed" and records["t3"].error == WORKER_DIED
+    assert all(records[f"t{i}"].status == "ok" for i in (0, 1, 2, 4, 5))
 
 
 def test_a_bad_scheduler_address_is_a_usage_error_naming_it(cli, small_config: Path,

@@ -5,40 +5,41 @@ from __future__ import annotations
 import pytest
 from helpers.workers import crash_on_x3, quick
 
-from nnrun.execution.base import ListSource, Task
+from nnrun.execution import ListSource, Task
 from nnrun.execution.local import WORKER_DIED, iter_inline, iter_loky
+from nnrun.results.record import TrialRecord
 
 
 def make_tasks(n: int, sleep: float = 0.0) -> list[Task]:
-    return [Task(f"t{i}", {"seed": i}, {"x": i}, extra={"sleep": sleep}) for i in range(n)]
+    return [Task(f"t{i}", {"seed": i}, {"x": i, "sleep": sleep}) for i in range(n)]
 
 
 def test_inline_runs_every_task_in_order() -> None:
     results = list(iter_inline(ListSource(make_tasks(4)), quick))
     assert [task.trial_id for task, _ in results] == ["t0", "t1", "t2", "t3"]
-    assert all(result["status"] == "ok" for _, result in results)
+    assert all(result.record.status == "ok" for _, result in results)
 
 
 def test_loky_runs_every_task_once_on_two_processes() -> None:
     results = list(iter_loky(ListSource(make_tasks(6, sleep=0.05)), 2, quick))
     assert sorted(task.trial_id for task, _ in results) == [f"t{i}" for i in range(6)]
-    assert len({result["pid"] for _, result in results}) == 2
+    assert len({result.pid for _, result in results}) == 2
 
 
 def test_a_trial_that_kills_its_worker_fails_alone_and_the_rest_finish() -> None:
     results = dict((task.trial_id, result)
                    for task, result in iter_loky(ListSource(make_tasks(6, 0.05)), 2, crash_on_x3))
     assert sorted(results) == [f"t{i}" for i in range(6)]
-    assert results["t3"]["status"] == "failed"
-    assert results["t3"]["error"] == WORKER_DIED
-    assert all(results[f"t{i}"]["status"] == "ok" for i in (0, 1, 2, 4, 5))
+    assert results["t3"].record.status == "failed"
+    assert results["t3"].record.error == WORKER_DIED
+    assert all(results[f"t{i}"].record.status == "ok" for i in (0, 1, 2, 4, 5))
 
 
 def test_closing_the_generator_early_stops_the_workers() -> None:
     results = iter_loky(ListSource(make_tasks(8, sleep=0.2)), 2, quick)
     first = next(results)
     results.close()
-    assert first[1]["status"] == "ok"
+    assert first[1].record.status == "ok"
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -46,7 +47,7 @@ def test_a_source_can_add_tasks_after_results(jobs: int) -> None:
     class Doubling(ListSource):
         """Each result of a first-round task adds a second-round task (as halving does)."""
 
-        def tell(self, task: Task, result: dict) -> None:
+        def tell(self, task: Task, record: TrialRecord) -> None:
             if not task.trial_id.startswith("r2"):
                 self._tasks.append(Task("r2" + task.trial_id, {"seed": 0}, task.params))
 
@@ -54,6 +55,6 @@ def test_a_source_can_add_tasks_after_results(jobs: int) -> None:
     runner = iter_inline(source, quick) if jobs == 1 else iter_loky(source, jobs, quick)
     seen = []
     for task, result in runner:
-        source.tell(task, result)
+        source.tell(task, result.record)
         seen.append(task.trial_id)
     assert sorted(seen) == sorted(["t0", "t1", "t2", "r2t0", "r2t1", "r2t2"])

@@ -10,23 +10,16 @@ from typing import Any
 
 import numpy as np
 import pytest
+from helpers.configs import DELETE, write_config
 
 from nnrun.config import load_config
 from nnrun.driver.sweep import run_sweep
 from nnrun.errors import ConfigError, NnrunError
-from nnrun.execution.base import Task
-from nnrun.execution.worker import continue_trial
+from nnrun.execution import Continuation, Task, TrialResult, failed_result, run_task
+from nnrun.results.record import TrialRecord
 from nnrun.results.store import ResultsStore
-from nnrun.search.adaptive import (
-    BayesSource,
-    HalvingSource,
-    best_first,
-    default_min_epochs,
-    n_kept,
-    rung_epochs,
-    rung_sizes,
-)
-from nnrun.search.trials import Trial, expand
+from nnrun.search import BayesSource, HalvingSource, Trial, expand
+from nnrun.search.halving import best_first, default_min_epochs, n_kept, rung_epochs, rung_sizes
 
 HALVING = """\
 name: halving
@@ -60,10 +53,10 @@ sweep:
 """
 
 
-def write(tmp_path: Path, text: str, name: str = "sweep.yaml") -> Path:
-    path = tmp_path / name
-    path.write_text(text)
-    return path
+def write(tmp_path: Path, text: str, changes: dict[str, Any] | None = None,
+          name: str = "sweep.yaml") -> Path:
+    """``text`` with each dotted key of ``changes`` set, as a file in ``tmp_path``."""
+    return write_config(tmp_path / name, text, changes)
 
 
 def summary(folder: Path) -> dict[str, dict[str, str]]:
@@ -133,10 +126,10 @@ def drive(source: Any, value_of: Any) -> list[Task]:
     """Run a source to the end with results whose metric is value_of(task); return the tasks."""
     done = []
     while (task := source.pop()) is not None:
-        rung = task.extra["record"]["rung"]
+        rung = task.mark.rung
         final = {"val_accuracy": value_of(task, rung), "val_loss": value_of(task, rung)}
-        last = task.extra["until_epoch"] == 9
-        source.tell(task, {"status": "ok" if last else "stopped", "final": final})
+        last = task.continuation.until_epoch == 9
+        source.tell(task, TrialRecord(task.trial_id, "ok" if last else "stopped", final=final))
         done.append(task)
     return done
 
@@ -152,12 +145,12 @@ def test_halving_promotes_the_best_configurations_by_metric_and_goal(goal: str) 
     tasks = drive(source, lambda task, rung: values[task.params["x"]])
     by_rung: dict[int, list[int]] = {}
     for task in tasks:
-        by_rung.setdefault(task.extra["record"]["rung"], []).append(task.params["x"])
+        by_rung.setdefault(task.mark.rung, []).append(task.params["x"])
     order = sorted(range(9), key=lambda i: values[i], reverse=goal == "maximize")
     assert by_rung[0] == list(range(9))
     assert sorted(by_rung[1]) == sorted(order[:3])
     assert by_rung[2] == order[:1]
-    assert [t.extra["until_epoch"] for t in tasks] == [1] * 9 + [3] * 3 + [9]
+    assert [t.continuation.until_epoch for t in tasks] == [1] * 9 + [3] * 3 + [9]
     assert source.complete
 
 
@@ -176,8 +169,8 @@ def test_a_failed_trial_ranks_last_and_the_rung_still_closes() -> None:
     done = []
     while (task := source.pop()) is not None:
         failed = task.trial_id == "c2r0"
-        source.tell(task, {"status": "failed" if failed else "stopped",
-                           "final": {} if failed else {"val_accuracy": 0.1}})
+        source.tell(task, TrialRecord(task.trial_id, "failed" if failed else "stopped",
+                                      final={} if failed else {"val_accuracy": 0.1}))
         done.append(task.trial_id)
     assert done == ["c0r0", "c1r0", "c2r0", "c0r0"]
     assert source.complete
@@ -192,36 +185,37 @@ class Recording:
     def __init__(self) -> None:
         self.starts: list[tuple[int, int]] = []
 
-    def __call__(self, task: Task) -> dict[str, Any]:
-        checkpoint = task.extra.get("checkpoint")
-        self.starts.append((checkpoint["epoch"] if checkpoint else 0, task.extra["until_epoch"]))
-        return continue_trial(task)
+    def __call__(self, task: Task) -> TrialResult:
+        checkpoint = task.continuation.checkpoint
+        self.starts.append((checkpoint["epoch"] if checkpoint else 0,
+                            task.continuation.until_epoch))
+        return run_task(task)
 
 
 def test_a_continued_trial_is_bit_identical_through_a_checkpoint_file(tmp_path: Path) -> None:
     spec = load_config(write(tmp_path, HALVING))
     trial = expand(spec)[3]
     store = ResultsStore(tmp_path / "r")
-    first = continue_trial(Task(trial.id, trial.config, extra={"until_epoch": 3,
-                                                               "keep_state": True}))
-    assert first["status"] == "stopped" and first["epochs_run"] == 3
-    store.write_checkpoint(trial.id, first["state"])
-    rest = continue_trial(Task(trial.id, trial.config, extra={
-        "until_epoch": 9, "checkpoint": store.read_checkpoint(trial.id)}))
-    straight = continue_trial(Task(trial.id, trial.config, extra={"until_epoch": 9}))
-    assert rest["status"] == straight["status"] == "ok"
-    assert rest["final"] == straight["final"]
-    for got, want in zip(rest["weights"] + rest["biases"],
-                         straight["weights"] + straight["biases"], strict=True):
+    first = run_task(Task(trial.id, trial.config,
+                          continuation=Continuation(3, keep_state=True)))
+    assert first.record.status == "stopped" and first.record.epochs_run == 3
+    store.write_checkpoint(trial.id, first.state)
+    rest = run_task(Task(trial.id, trial.config, continuation=Continuation(
+        9, checkpoint=store.read_checkpoint(trial.id))))
+    straight = run_task(Task(trial.id, trial.config, continuation=Continuation(9)))
+    assert rest.record.status == straight.record.status == "ok"
+    assert rest.record.final == straight.record.final
+    for got, want in zip(rest.weights + rest.biases, straight.weights + straight.biases,
+                         strict=True):
         np.testing.assert_array_equal(got, want)
-    strip = [{k: v for k, v in row.items() if k != "wall_s"} for row in straight["history"]]
-    assert [{k: v for k, v in row.items() if k != "wall_s"} for row in rest["history"]] == strip
+    strip = [{k: v for k, v in row.items() if k != "wall_s"} for row in straight.history]
+    assert [{k: v for k, v in row.items() if k != "wall_s"} for row in rest.history] == strip
     # the checkpoint is what the continuation starts from: change it and the result changes
     shifted = store.read_checkpoint(trial.id)
     shifted["parameters"] = shifted["parameters"] * 0.5
-    other = continue_trial(Task(trial.id, trial.config, extra={"until_epoch": 9,
-                                                               "checkpoint": shifted}))
-    assert not np.array_equal(other["weights"][0], straight["weights"][0])
+    other = run_task(Task(trial.id, trial.config,
+                          continuation=Continuation(9, checkpoint=shifted)))
+    assert not np.array_equal(other.weights[0], straight.weights[0])
 
 
 def test_a_promoted_trial_ends_bit_identical_to_training_straight_through(tmp_path: Path) -> None:
@@ -237,8 +231,8 @@ def test_a_promoted_trial_ends_bit_identical_to_training_straight_through(tmp_pa
     epochs_run = sorted(int(row["epochs_run"]) for row in rows.values())
     assert epochs_run == [1] * 6 + [3, 3, 9]
 
-    grid_spec = load_config(write(tmp_path, HALVING.replace("method: halving", "method: grid")
-                                  .replace("min_epochs: 1", "")))
+    grid_spec = load_config(write(tmp_path, HALVING, {"sweep.method": "grid",
+                                                      "sweep.min_epochs": DELETE}))
     grid_ids = [trial.id for trial in expand(grid_spec)]
     assert sorted(grid_ids) == sorted(rows)  # rung epochs are not part of the id
     grid = run_sweep(grid_spec, out=tmp_path / "g", jobs=1, live=False, log=quiet)
@@ -263,8 +257,8 @@ def test_a_checkpoint_round_trips_a_trainer_state_exactly(tmp_path: Path) -> Non
     spec = load_config(write(tmp_path, HALVING))
     trial = expand(spec)[0]
     task = Task(trial.id, trial.config, trial.params,
-                extra={"until_epoch": 2, "keep_state": True})
-    state = continue_trial(task)["state"]
+                continuation=Continuation(2, keep_state=True))
+    state = run_task(task).state
     store = ResultsStore(tmp_path / "r")
     store.write_checkpoint(trial.id, state)
     loaded = store.read_checkpoint(trial.id)
@@ -289,11 +283,11 @@ class Interrupting:
     def __init__(self, at: int):
         self.at, self.calls = at, 0
 
-    def __call__(self, task: Task) -> dict[str, Any]:
+    def __call__(self, task: Task) -> TrialResult:
         self.calls += 1
         if self.calls == self.at:
             raise KeyboardInterrupt
-        return continue_trial(task)
+        return run_task(task)
 
 
 @pytest.mark.parametrize("kill_at", [5, 11])  # mid rung 0, mid rung 1
@@ -324,8 +318,8 @@ def test_halving_sigkilled_mid_sweep_resumes_to_the_same_results(tmp_path: Path)
 
     from helpers.cli import nnrun_process, wait_for_results
 
-    config = write(tmp_path, HALVING.replace("n_samples: 200", "n_samples: 30000")
-                   .replace("epochs: 9", "epochs: 27").replace("min_epochs: 1", "min_epochs: 3"))
+    config = write(tmp_path, HALVING, {"data.n_samples": 30000, "train.epochs": 27,
+                                       "sweep.min_epochs": 3})
     cut = tmp_path / "cut"
     process = nnrun_process("sweep", config, "--out", cut, "--jobs", "2",
                             start_new_session=True)
@@ -369,27 +363,28 @@ def drive_bayes(source: BayesSource) -> list[Task]:
     tasks = []
     while (task := source.pop()) is not None:
         lr = task.params["optimizer.lr"]
-        source.tell(task, {"status": "ok", "final": {"val_accuracy": 1.0 - abs(np.log10(lr) + 2)}})
+        source.tell(task, TrialRecord(task.trial_id, "ok",
+                                      final={"val_accuracy": 1.0 - abs(np.log10(lr) + 2)}))
         tasks.append(task)
     return tasks
 
 
 def test_tpe_proposals_are_reproducible_and_come_in_batches(tmp_path: Path) -> None:
-    spec = load_config(write(tmp_path, BAYES.replace("samples: 8", "samples: 14")))
+    spec = load_config(write(tmp_path, BAYES, {"sweep.samples": 14}))
     first = proposals(spec, batch_size=2)
     assert len(first) == len(set(first)) == 14
     assert proposals(spec, batch_size=2) == first
-    other_seed = load_config(write(tmp_path, BAYES.replace("seed: 2", "seed: 3")
-                                   .replace("samples: 8", "samples: 14"), "other.yaml"))
+    other_seed = load_config(write(tmp_path, BAYES, {"seed": 3, "sweep.samples": 14},
+                                   "other.yaml"))
     assert proposals(other_seed, batch_size=2) != first
     # a batch is asked only once the batch before is fully told
     source = BayesSource(spec, {}, batch_size=3, metric="val_accuracy", goal="maximize")
     batch = [source.pop() for _ in range(3)]
     assert source.pop() is None
     for task in batch[:2]:
-        source.tell(task, {"status": "ok", "final": {"val_accuracy": 0.5}})
+        source.tell(task, TrialRecord(task.trial_id, "ok", final={"val_accuracy": 0.5}))
         assert source.pop() is None
-    source.tell(batch[2], {"status": "ok", "final": {"val_accuracy": 0.5}})
+    source.tell(batch[2], TrialRecord(batch[2].trial_id, "ok", final={"val_accuracy": 0.5}))
     assert source.pop() is not None
     trial = batch[0]
     assert set(trial.params) == {"optimizer.lr", "model.hidden", "train.batch_size"}
@@ -399,7 +394,7 @@ def test_tpe_proposals_are_reproducible_and_come_in_batches(tmp_path: Path) -> N
 
 
 def test_tpe_learns_from_the_results(tmp_path: Path) -> None:
-    spec = load_config(write(tmp_path, BAYES.replace("samples: 8", "samples: 40")))
+    spec = load_config(write(tmp_path, BAYES, {"sweep.samples": 40}))
     tasks = drive_bayes(BayesSource(spec, {}, batch_size=2, metric="val_accuracy",
                                     goal="maximize"))
     distance = [abs(np.log10(task.params["optimizer.lr"]) + 2) for task in tasks]
@@ -426,9 +421,8 @@ def test_bayes_sweep_resumes_after_a_kill_to_the_same_trials(tmp_path: Path) -> 
 
 
 def test_bayes_with_halving_as_pruner_stops_poor_trials(tmp_path: Path) -> None:
-    text = BAYES.replace("epochs: 3", "epochs: 9").replace(
-        "method: bayes", "method: bayes\n  early_stop: halving\n  min_epochs: 1")
-    spec = load_config(write(tmp_path, text))
+    spec = load_config(write(tmp_path, BAYES, {"train.epochs": 9, "sweep.early_stop": "halving",
+                                               "sweep.min_epochs": 1}))
     outcome = run_sweep(spec, out=tmp_path / "p", jobs=2, live=False, log=quiet)
     rows = summary(outcome.folder)
     assert len(rows) == 8
@@ -437,10 +431,9 @@ def test_bayes_with_halving_as_pruner_stops_poor_trials(tmp_path: Path) -> None:
 
 
 def test_halving_as_pruner_is_only_for_bayes(tmp_path: Path) -> None:
-    text = HALVING.replace("method: halving", "method: random\n  samples: 3\n  early_stop: "
-                           "halving")
+    changes = {"sweep.method": "random", "sweep.samples": 3, "sweep.early_stop": "halving"}
     with pytest.raises(ConfigError, match="early_stop"):
-        load_config(write(tmp_path, text))
+        load_config(write(tmp_path, HALVING, changes))
 
 
 def test_bayes_without_optuna_names_the_extra(tmp_path: Path,
@@ -457,19 +450,17 @@ class FailingOnce:
     def __init__(self) -> None:
         self.failed: str | None = None
 
-    def __call__(self, task: Task) -> dict[str, Any]:
-        if task.extra["record"]["rung"] == 1 and self.failed is None:
+    def __call__(self, task: Task) -> TrialResult:
+        if task.mark.rung == 1 and self.failed is None:
             self.failed = task.trial_id
-            return {"trial": task.trial_id, "seed": 0, "params": task.params, "status": "failed",
-                    "error": "boom", "traceback": None, "history": [], "final": {},
-                    "best_epoch": None, "epochs_run": 0, "wall_s": 0.0, "train_s": 0.0}
-        return continue_trial(task)
+            return failed_result(task, "boom")
+        return run_task(task)
 
 
 def test_a_trial_that_failed_in_an_undecided_rung_is_retried_from_its_checkpoint(
         tmp_path: Path) -> None:
-    spec = load_config(write(tmp_path, HALVING.replace("[0.0003, 0.001, 0.003, ",
-                                                       "[").replace("epochs: 9", "epochs: 3")))
+    spec = load_config(write(tmp_path, HALVING, {
+        "sweep.parameters.optimizer.lr": [0.01, 0.03, 0.1, 0.3, 1.0, 3.0], "train.epochs": 3}))
     failing = FailingOnce()
     first = run_sweep(spec, out=tmp_path / "f", jobs=1, live=False, log=quiet, worker=failing)
     assert first.counts["failed"] == 1

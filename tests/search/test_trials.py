@@ -10,20 +10,14 @@ import sys
 
 import pytest
 from helpers.cli import ROOT
+from helpers.configs import config_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnrun.config import load_config_text
 from nnrun.errors import ConfigError
-from nnrun.search.trials import (
-    Trial,
-    canonical_json,
-    describe_trials,
-    expand,
-    make_trial,
-    resolve_metric,
-    trial_id,
-)
+from nnrun.search import Trial, describe_trials, expand, make_trial, resolve_metric, trial_id
+from nnrun.search.trials import canonical_json
 from nnrun.vocabulary import format_value
 
 SMALL = """\
@@ -66,7 +60,7 @@ def test_ids_and_seeds_are_stable():
 
 
 def test_ids_are_the_same_in_a_fresh_interpreter_with_another_hash_seed():
-    code = ("from nnrun.config import load_config_text; from nnrun.search.trials import expand; "
+    code = ("from nnrun.config import load_config_text; from nnrun.search import expand; "
             "import sys; print(' '.join(t.id for t in expand(load_config_text(sys.stdin.read(), "
             "'s.yaml'))))")
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
@@ -98,7 +92,7 @@ sweep:
     first = [t.id for t in expand(spec_of(SMALL))]
     assert [t.id for t in expand(spec_of(reordered, filename="other.yaml"))] == first
     # 0.1 written as 1e-1, 5 epochs given through --set: still the same configuration.
-    assert [t.id for t in expand(spec_of(SMALL.replace("epochs: 5", "epochs: 7"),
+    assert [t.id for t in expand(spec_of(config_text(SMALL, {"train.epochs": 7}),
                                          ("train.epochs=5", "optimizer.lr=1e-1")))] == first
 
 
@@ -267,20 +261,20 @@ def test_random_over_a_small_finite_space_gives_each_configuration_once():
     assert sorted(canonical_json(t.params) for t in trials) == sorted(
         canonical_json({"loss": loss, "model.activation": act})
         for loss in ("mse", "cross_entropy") for act in ("tanh", "relu"))
-    text = text.replace("samples: 10", "samples: 3")
-    assert len({canonical_json(t.params) for t in expand(spec_of(text))}) == 3
+    assert len({canonical_json(t.params)
+                for t in expand(spec_of(text, ("sweep.samples=3",)))}) == 3
 
 
 def test_halving_expands_like_grid_or_like_random():
     grid = sweep_text("    loss: [mse, cross_entropy]\n    model.activation: [tanh, relu]\n")
-    halving = grid.replace("method: grid", "method: halving")
-    assert [t.id for t in expand(spec_of(halving))] == [t.id for t in expand(spec_of(grid))]
-    assert len(expand(spec_of(halving, ("sweep.samples=3",)))) == 3
-    assert len(expand(spec_of(RANDOM.replace("method: random", "method: halving")))) == 300
+    halving = ("sweep.method=halving",)
+    assert [t.id for t in expand(spec_of(grid, halving))] == [t.id for t in expand(spec_of(grid))]
+    assert len(expand(spec_of(grid, (*halving, "sweep.samples=3")))) == 3
+    assert len(expand(spec_of(RANDOM, halving))) == 300
 
 
 def test_bayes_expands_to_nothing_and_make_trial_builds_its_proposals():
-    spec = spec_of(RANDOM.replace("method: random", "method: bayes"))
+    spec = spec_of(RANDOM, ("sweep.method=bayes",))
     assert expand(spec) == []
     trial = make_trial(spec, {"optimizer.lr": 0.003, "model.activation": "tanh"}, repeat=1)
     assert isinstance(trial, Trial)

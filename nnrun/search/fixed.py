@@ -1,0 +1,111 @@
+"""Searches decided up front: the configurations of a grid or random sweep, its trials, and the
+source that hands out the ones not finished yet.
+
+- grid: the Cartesian product of the swept values, keys in the order of the file.
+- random: ``samples`` distinct configurations drawn with numpy's default_rng seeded by the base
+  seed: a list (or {choice: [...]}) uniformly, {uniform: [lo, hi]}, {log_uniform: [lo, hi]}
+  (uniform in log space), {int_uniform: [lo, hi]} (both ends included).
+- halving: the same configurations as grid when every parameter is a list and ``samples`` is
+  not given, else as random; :mod:`nnrun.search.halving` decides how many epochs each rung gets.
+- bayes: no configurations up front (``expand`` returns []): TPE proposes them while the sweep
+  runs (:mod:`nnrun.search.tpe`).
+
+Each configuration runs ``repeats`` times.
+"""
+
+from __future__ import annotations
+
+import copy
+import itertools
+import math
+from collections.abc import Sequence
+from typing import Any
+
+from nnrun.config import SweepSpec
+from nnrun.execution.base import ListSource, Task
+from nnrun.results.record import TrialRecord
+from nnrun.search.trials import Trial, canonical_json, choices_of, make_trial
+from nnrun.vocabulary import DONE, SIGNIFICANT_DIGITS
+
+
+def configurations(spec: SweepSpec) -> list[dict[str, Any]]:
+    """The configurations to try, each a dict dotted key -> value (see the module docstring)."""
+    if spec.method == "bayes":
+        return []
+    all_lists = all(isinstance(values, list) for values in spec.parameters.values())
+    if spec.method == "grid" or (spec.method == "halving" and all_lists and spec.samples is None):
+        return _grid(spec.parameters)
+    return _random(spec.parameters, spec.samples or 1, spec.seed)
+
+
+def expand(spec: SweepSpec) -> list[Trial]:
+    """Every trial of a grid, random or halving sweep; [] for bayes (proposed while running).
+
+    Trials come configuration by configuration, the repeats of one configuration together.
+    """
+    return [make_trial(spec, params, repeat)
+            for params in configurations(spec) for repeat in range(spec.repeats)]
+
+
+def _grid(parameters: dict[str, Any]) -> list[dict[str, Any]]:
+    keys = list(parameters)
+    choices = [choices_of(parameters[key]) for key in keys]
+    return [dict(zip(keys, values, strict=True)) for values in itertools.product(*choices)]
+
+
+def _random(parameters: dict[str, Any], samples: int, seed: int) -> list[dict[str, Any]]:
+    """`samples` distinct configurations (all of them, if there are fewer)."""
+    choices = [choices_of(values) for values in parameters.values()]
+    if all(c is not None for c in choices) and math.prod(len(c) for c in choices) <= samples:
+        return _grid(parameters)
+    import numpy as np  # here, not at the top: `nnrun --help` must stay fast
+
+    rng = np.random.default_rng(seed)
+    drawn: dict[str, dict[str, Any]] = {}
+    # Each draw is distinct with probability >= 1 - samples/space, so 100x is plenty.
+    for _ in range(100 * samples):
+        params = {key: _draw(values, rng) for key, values in parameters.items()}
+        drawn.setdefault(canonical_json(params), params)
+        if len(drawn) == samples:
+            break
+    return list(drawn.values())
+
+
+def _draw(values: Any, rng: Any) -> Any:
+    choices = choices_of(values)
+    if choices is not None:
+        return copy.deepcopy(choices[int(rng.integers(len(choices)))])
+    (name, (lo, hi)), = values.items()
+    if name == "int_uniform":
+        return int(rng.integers(lo, hi + 1))
+    if name == "log_uniform":
+        value = math.exp(rng.uniform(math.log(lo), math.log(hi)))
+    else:
+        value = float(rng.uniform(lo, hi))
+    # rounded: a readable table, the same search
+    value = float(f"{value:.{SIGNIFICANT_DIGITS}g}")
+    return min(max(value, lo), hi)
+
+
+class FixedSource(ListSource):
+    """The trials of a grid or random sweep, in order, less those an earlier run finished: a
+    trial whose record says ok, diverged or stopped is kept; a failed one is trained again."""
+
+    def __init__(self, trials: Sequence[Trial], records: dict[str, TrialRecord],
+                 base_dir: str | None) -> None:
+        self.order = [trial.id for trial in trials]
+        self.n_trials = len(trials)
+        self.resumed = {trial.id: records[trial.id] for trial in trials
+                        if trial.id in records and records[trial.id].status in DONE}
+        super().__init__(Task(trial.id, trial.config, trial.params, base_dir)
+                         for trial in trials if trial.id not in self.resumed)
+        self.total = len(self)
+        self._settled = set(self.resumed)
+
+    def tell(self, task: Task, record: TrialRecord) -> None:
+        self._settled.add(task.trial_id)
+
+    @property
+    def complete(self) -> bool:
+        """Whether every trial has a record (a failed one included)."""
+        return all(trial_id in self._settled for trial_id in self.order)

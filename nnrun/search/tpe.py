@@ -1,0 +1,196 @@
+"""TPE (``method: bayes``): Optuna's TPESampler proposes the configurations, through
+ask-and-tell.
+
+Proposals come in fixed batches of ``--jobs``: a batch is asked only once every trial of the
+batch before has been told. Fixed batches make the proposals reproducible whatever the timing
+(the same config and ``--jobs`` give the same trials), but not across different ``--jobs``:
+batch b is proposed knowing the results of batches 0..b-1 only. With ``early_stop: halving``
+each batch is trained rung by rung as in :mod:`nnrun.search.halving`, a trial going on past rung
+k while it is in the best 1/reduction_factor of every trial that reached rung k so far; stopped
+trials are told to the sampler as pruned.
+
+Resume: the source replays its proposals batch by batch from the records of the results folder
+(the sampler is seeded and is told the same results in the same order, so it proposes the same
+trials again) and runs only what is missing. Each record notes its batch and the batch size.
+"""
+
+from __future__ import annotations
+
+import collections
+from typing import Any
+
+from nnrun.config import SweepSpec
+from nnrun.errors import NnrunError
+from nnrun.execution.base import Task
+from nnrun.results.record import TrialRecord
+from nnrun.search.halving import (
+    Bracket,
+    ReadCheckpoint,
+    best_first,
+    config_key,
+    halving_rungs,
+    mean_value,
+    n_kept,
+    rung_value,
+)
+from nnrun.search.trials import Trial, choices_of, make_trial
+from nnrun.vocabulary import SIGNIFICANT_DIGITS, STOPPED
+
+OPTUNA_MISSING = "method bayes needs Optuna: pip install 'nnrun[bayes]'"
+
+
+def optuna_distributions(parameters: dict[str, Any]) -> dict[str, Any]:
+    """The search space of ``sweep.parameters`` in Optuna's terms. A list or {choice: [...]}
+    becomes a categorical over the indexes of its values (values such as [32, 32] are not valid
+    Optuna choices); uniform, log_uniform and int_uniform become Float / Int distributions."""
+    from optuna.distributions import (
+        CategoricalDistribution,
+        FloatDistribution,
+        IntDistribution,
+    )
+
+    space: dict[str, Any] = {}
+    for key, values in parameters.items():
+        choices = choices_of(values)
+        if choices is not None:
+            space[key] = CategoricalDistribution(tuple(range(len(choices))))
+            continue
+        (name, (low, high)), = values.items()
+        if name == "int_uniform":
+            space[key] = IntDistribution(int(low), int(high))
+        else:
+            space[key] = FloatDistribution(float(low), float(high), log=name == "log_uniform")
+    return space
+
+
+def decode_params(parameters: dict[str, Any], proposed: dict[str, Any]) -> dict[str, Any]:
+    """A proposal of Optuna as nnrun params: indexes back to the values, floats rounded to
+    SIGNIFICANT_DIGITS like random search (a readable table; the sampler keeps its own)."""
+    params = {}
+    for key, values in parameters.items():
+        value = proposed[key]
+        choices = choices_of(values)
+        if choices is not None:
+            value = choices[int(value)]
+        elif isinstance(value, float):
+            (_, (low, high)), = values.items()
+            value = min(max(float(f"{value:.{SIGNIFICANT_DIGITS}g}"), low), high)
+        params[key] = value
+    return params
+
+
+def import_optuna() -> Any:
+    try:
+        import optuna
+    except ImportError:
+        raise NnrunError(OPTUNA_MISSING) from None
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    return optuna
+
+
+class BayesSource:
+    """TPE proposals in fixed batches of ``batch_size``, ``spec.samples`` in all."""
+
+    def __init__(self, spec: SweepSpec, records: dict[str, TrialRecord], *, batch_size: int,
+                 metric: str, goal: str, base_dir: str | None = None,
+                 read_checkpoint: ReadCheckpoint = lambda trial_id: None) -> None:
+        optuna = import_optuna()
+        self.spec, self.records, self.metric, self.goal = spec, records, metric, goal
+        self.batch_size, self.base_dir = batch_size, base_dir
+        self.read_checkpoint = read_checkpoint
+        self.samples = int(spec.samples)
+        self.n_trials = self.samples * int(spec.repeats)
+        sweep = spec.raw["sweep"]
+        self.reduction_factor = int(sweep.get("reduction_factor") or 3)
+        if sweep.get("early_stop") == "halving":
+            self.rungs = halving_rungs(spec, self.samples)
+        else:
+            self.rungs = [sweep.get("max_epochs") or spec.raw["train"]["epochs"]]
+        self.rung_history: dict[int, list[float | None]] = collections.defaultdict(list)
+        self.space = optuna_distributions(spec.parameters)
+        self.study = optuna.create_study(
+            direction=goal, sampler=optuna.samplers.TPESampler(seed=int(spec.seed)))
+        self.TrialState = optuna.trial.TrialState
+        self.order: list[str] = []
+        self.proposed = 0
+        self.bracket: Bracket | None = None
+        self.asked: list[tuple[Any, list[Trial]]] = []
+        self.complete = False
+        self._next_batch()
+        self.total = (self.bracket.remaining() if self.bracket else 0) + \
+            (self.samples - self.proposed) * len(self.rungs) * int(spec.repeats)
+        self.resumed = {trial_id: records[trial_id] for trial_id in self.order
+                        if trial_id in records}
+
+    def _keep(self, rung: int, values: list[float | None]) -> list[bool]:
+        """Go on past a rung while in the best 1/reduction_factor of all trials that reached it
+        (those of earlier batches and this batch)."""
+        history = self.rung_history[rung]
+        pool = [*history, *values]
+        best = set(best_first(pool, self.goal)[:n_kept(len(pool), self.reduction_factor)])
+        history.extend(values)
+        return [len(history) - len(values) + index in best for index in range(len(values))]
+
+    def _next_batch(self) -> None:
+        """Tell the finished batch to the sampler and ask the next; batches already on disk (a
+        re-run) are told at once, until one has work left."""
+        while True:
+            if self.bracket is not None:
+                if not self.bracket.finished:
+                    return
+                self._tell_batch()
+                self.bracket = None
+            if self.proposed >= self.samples:
+                self.complete = True
+                return
+            self._ask_batch()
+
+    def _ask_batch(self) -> None:
+        """Ask the sampler for the next batch and make its bracket."""
+        size = min(self.batch_size, self.samples - self.proposed)
+        self.asked = []
+        groups: dict[str, list[Trial]] = {}
+        for _ in range(size):
+            proposal = self.study.ask(self.space)
+            params = decode_params(self.spec.parameters, proposal.params)
+            trials = [make_trial(self.spec, params, repeat)
+                      for repeat in range(int(self.spec.repeats))]
+            # The same configuration proposed twice in a batch is trained once.
+            group = groups.setdefault(config_key(trials[0]), trials)
+            self.asked.append((proposal, group))
+            for trial in group:
+                if trial.id not in self.order:
+                    self.order.append(trial.id)
+        self.proposed += size
+        self.bracket = Bracket(list(groups.values()), self.rungs, self.records,
+                               metric=self.metric, keep=self._keep, keep_count=lambda n: n,
+                               base_dir=self.base_dir, read_checkpoint=self.read_checkpoint,
+                               batch=(self.proposed - size) // self.batch_size,
+                               batch_size=self.batch_size)
+
+    def _tell_batch(self) -> None:
+        for proposal, group in self.asked:
+            reached = max(self.records[t.id].rung or 0 for t in group)
+            values = {}
+            for rung in range(reached + 1):
+                value = mean_value([rung_value(self.records.get(t.id), rung, self.metric)[1]
+                                    for t in group])
+                if value is not None:
+                    values[rung] = value
+                    proposal.report(value, step=self.rungs[rung])
+            statuses = {self.records[t.id].status for t in group}
+            if statuses == {STOPPED}:
+                self.study.tell(proposal, state=self.TrialState.PRUNED)
+            elif reached in values:
+                self.study.tell(proposal, values[reached])
+            else:
+                self.study.tell(proposal, state=self.TrialState.FAIL)
+
+    def pop(self) -> Task | None:
+        return self.bracket.pop() if self.bracket is not None else None
+
+    def tell(self, task: Task, record: TrialRecord) -> None:
+        if self.bracket is None:
+            return
+        self.bracket.tell(task, record)
+        self._next_batch()
