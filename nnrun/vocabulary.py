@@ -20,6 +20,8 @@ STATUSES = (OK, DIVERGED, FAILED, STOPPED)
 DONE = (OK, DIVERGED, STOPPED)
 # A SCORED trial's final metrics count in leaderboards, plots and baselines.
 SCORED = (OK, STOPPED)
+# An ENDED trial has nothing left to train: no checkpoint is kept, no rung continues it.
+ENDED = (OK, DIVERGED)
 
 # -- metrics ---------------------------------------------------------------------------------
 # The final metrics of a trial, as summary.csv's columns name them (accuracies only for

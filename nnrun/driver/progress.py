@@ -12,14 +12,8 @@ import time
 from typing import Any, TextIO
 
 from nnrun.results.record import TrialRecord
+from nnrun.views.tables import format_clock
 from nnrun.vocabulary import FAILED, SCORED
-
-
-def _format_duration(seconds: float) -> str:
-    seconds = int(round(seconds))
-    minutes, seconds = divmod(seconds, 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{seconds:02d}" if hours else f"{minutes}:{seconds:02d}"
 
 
 class SweepProgress:
@@ -93,7 +87,7 @@ class SweepProgress:
         shown = "-" if value is None else f"{value:.4g}"
         line = (f"[{self.done}/{self.total}] {record.trial} {status:<8} "
                 f"{self.metric}={shown}  wall {record.wall_s or 0:.2f}s  "
-                f"elapsed {_format_duration(elapsed)}  eta {_format_duration(eta)}  "
+                f"elapsed {format_clock(elapsed)}  eta {format_clock(eta)}  "
                 f"best {self.best_text()}")
         if status == FAILED and record.error:
             line += f"\n    error: {str(record.error).splitlines()[0]}"

@@ -39,7 +39,7 @@ from nnrun.results.lock import SweepLock
 from nnrun.results.reader import ResultsReader, read_json_object
 from nnrun.results.record import TrialRecord
 from nnrun.results.summary import summary_text
-from nnrun.vocabulary import DIVERGED, OK
+from nnrun.vocabulary import ENDED
 
 __all__ = ["LOCK_NAME", "ResultsStore", "SweepLock", "atomic_write_bytes", "atomic_write_text",
            "utc_now"]
@@ -115,7 +115,7 @@ class ResultsStore:
             atomic_write_bytes(folder / WEIGHTS_NPZ, npz_bytes(arrays))
         if state is not None:
             self.write_checkpoint(trial, state)
-        elif record.status in (OK, DIVERGED):  # finished: nothing left to continue
+        elif record.status in ENDED:  # finished: nothing left to continue
             with contextlib.suppress(FileNotFoundError):
                 (folder / CHECKPOINT_NPZ).unlink()
         stored = TrialRecord.from_json(finite_only(record.to_json()))

@@ -26,11 +26,9 @@ from nnrun.config import SweepSpec
 from nnrun.execution.base import Continuation, SearchMark, Task
 from nnrun.results.record import TrialRecord
 from nnrun.search.trials import Trial, canonical_json
-from nnrun.vocabulary import DIVERGED, FAILED, OK
+from nnrun.vocabulary import DIVERGED, ENDED, FAILED
 
 ReadCheckpoint = Callable[[str], "dict[str, Any] | None"]
-# A trial that ended one of these ways has nothing left to train at a later rung.
-ENDED = (OK, DIVERGED)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -170,7 +170,7 @@ def _config_labels(summary: pd.DataFrame, parameters: list[str]) -> list[str]:
     if not parameters:
         return ["the configuration"] * len(summary)
     names = short_names(parameters)
-    return [", ".join(f"{names[p]}={format_value(v)}" for p, v in zip(parameters, row,
+    return [", ".join(f"{names[p]}={label_value(v)}" for p, v in zip(parameters, row,
                                                                        strict=True))
             for row in summary[parameters].itertuples(index=False, name=None)]
 
@@ -184,7 +184,7 @@ def short_names(parameters: list[str]) -> dict[str, str]:
                                                                         strict=True)}
 
 
-def format_value(value: Any) -> str:
+def label_value(value: Any) -> str:
     """A value for a label: floats to 3 significant digits, ``[32, 32, 32, 32]`` as ``[32]×4``."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "-"

@@ -26,7 +26,7 @@ from nnrun.model import build_network
 from nnrun.views.plots._draw import colour, marker, save
 from nnrun.views.plots._gather import trial_groups
 from nnrun.views.report import Picture
-from nnrun.views.sweep import SweepResults, format_value, short_names
+from nnrun.views.sweep import SweepResults, label_value, short_names
 
 FILE_NAME = "decision_regions.png"
 GRID_STEPS = 220     # the plane is predicted on a GRID_STEPS × GRID_STEPS grid
@@ -130,7 +130,7 @@ def _panel(sweep: SweepResults, trial: str, net: Any, data: Any,
     score = sweep.summary.loc[row, sweep.metric].iloc[0]
     settings = sweep.summary.loc[row, "config"].iloc[0]
     title = (textwrap.fill(settings, 48)
-             + f"\ntrial {trial[:10]}, {sweep.metric} {format_value(score)}")
+             + f"\ntrial {trial[:10]}, {sweep.metric} {label_value(score)}")
     return _RegionsPanel(title, xs, ys, predicted.reshape(grid_x.shape), X, labels, n_classes,
                          list(getattr(data, "classes", None) or range(n_classes)),
                          list(getattr(data, "feature_names", None) or ["x1", "x2"]),

@@ -16,7 +16,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FixedLocator, FuncFormatter, LogLocator, MaxNLocator, NullFormatter
 
 from nnrun.results.store import atomic_write_bytes
-from nnrun.views.sweep import format_value
+from nnrun.views.sweep import label_value
 
 # Okabe & Ito (2008), the colour-blind-safe palette; the yellow comes last, it is faint on white.
 OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#000000",
@@ -69,7 +69,7 @@ def plain_log_ticks(ax: Axes, levels: list[float] | None) -> None:
     """A log x axis labelled 0.001, 0.01 (or at the grid's own values), never 2×10^1 3×10^1."""
     if levels is not None and len(levels) <= 8:
         ax.xaxis.set_major_locator(FixedLocator(levels))
-    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: format_value(float(value))))
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: label_value(float(value))))
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 

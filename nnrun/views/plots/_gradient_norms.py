@@ -15,7 +15,7 @@ from matplotlib.axes import Axes
 from nnrun.views.plots._draw import colour, integer_epochs, marker, plain_log_labels, save
 from nnrun.views.plots._gather import no_data, trial_groups
 from nnrun.views.report import Picture
-from nnrun.views.sweep import SweepResults, format_value, short_names
+from nnrun.views.sweep import SweepResults, label_value, short_names
 
 FILE_NAME = "gradient_norms.png"
 NORM = r"$\Vert\partial C/\partial W^{l}\Vert$"
@@ -45,7 +45,7 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _GradientNormsInf
     names = short_names(sweep.parameters)
     profiles = []
     for value, trials in groups:
-        label = f"{names[key]}={format_value(value)}" if key else "all trials"
+        label = f"{names[key]}={label_value(value)}" if key else "all trials"
         profile = _profile(sweep, trials, label)
         if profile is not None:
             profiles.append(profile)

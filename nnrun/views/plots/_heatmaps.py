@@ -17,7 +17,7 @@ from matplotlib.colors import Colormap, LogNorm, Normalize
 from nnrun.views.plots._draw import crowded, save
 from nnrun.views.plots._gather import categories, is_discrete, is_numeric, no_data
 from nnrun.views.report import Picture
-from nnrun.views.sweep import SweepResults, format_value, param_label, short_names
+from nnrun.views.sweep import SweepResults, label_value, param_label, short_names
 
 FILE_NAME = "heatmap.png"
 MAX_HEATMAPS = 3
@@ -64,8 +64,8 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _HeatmapsInfo | N
         row_levels, column_levels = categories(sweep, rows), categories(sweep, columns)
         cell, text = _cells(sweep, configs, (rows, row_levels), (columns, column_levels),
                             best_of=others and repeats == 1)
-        panels.append(_HeatmapPanel(rows, columns, [format_value(v) for v in row_levels],
-                                    [format_value(v) for v in column_levels], cell, text,
+        panels.append(_HeatmapPanel(rows, columns, [label_value(v) for v in row_levels],
+                                    [label_value(v) for v in column_levels], cell, text,
                                     f"{names[rows]} × {names[columns]}"))
     if others:
         how = ("best setting of the other parameters, mean ± s.d. over its "

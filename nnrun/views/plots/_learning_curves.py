@@ -18,7 +18,7 @@ from nnrun import vocabulary
 from nnrun.views.plots._draw import GREY, colour, integer_epochs, plain_log_labels, save
 from nnrun.views.plots._gather import no_data
 from nnrun.views.report import Picture
-from nnrun.views.sweep import LOSS_NAMES, SweepResults, format_value
+from nnrun.views.sweep import LOSS_NAMES, SweepResults, label_value
 
 FILE_NAME = "learning_curves.png"
 TOP_CONFIGS = 5  # this many configurations highlighted over the grey rest
@@ -164,7 +164,7 @@ def _curve_limits(ax: Axes, info: _LearningCurvesInfo, *columns: str, log: bool)
 def _legend(info: _LearningCurvesInfo) -> list[Line2D]:
     handles = [Line2D([], [], color=colour(i), linewidth=1.6,
                       label=f"#{i + 1} {_shorten(label)} ({info.metric} "
-                            f"{format_value(info.means[label])})")
+                            f"{label_value(info.means[label])})")
                for i, label in enumerate(info.top)]
     handles += [Line2D([], [], color="#555555", linestyle="-", label="validation"),
                 Line2D([], [], color="#555555", linestyle="--", label="training")]

@@ -17,7 +17,7 @@ from matplotlib.colors import Normalize
 from nnrun.views.plots._draw import save
 from nnrun.views.plots._gather import categories, is_grid, is_log_scaled, is_numeric, no_data
 from nnrun.views.report import Picture
-from nnrun.views.sweep import SweepResults, format_value, short_names
+from nnrun.views.sweep import SweepResults, label_value, short_names
 
 FILE_NAME = "parallel_coordinates.png"
 
@@ -68,14 +68,14 @@ def _axis(sweep: SweepResults, scored: pd.DataFrame, key: str) -> tuple[Any, _Ti
         levels = categories(sweep, key)
         where = {v: i / max(len(levels) - 1, 1) for i, v in enumerate(levels)}
         return ([where.get(v, np.nan) for v in column],
-                ([where[v] for v in levels], [format_value(v) for v in levels]))
+                ([where[v] for v in levels], [label_value(v) for v in levels]))
     log = key != sweep.metric and is_log_scaled(sweep, key)
     x = column.to_numpy(float)
     t = np.log10(x) if log else x
     low, high = float(np.nanmin(t)), float(np.nanmax(t))
     span = high - low or 1.0
     marks = np.linspace(low, high, 5) if high > low else np.array([low])
-    labels = [format_value(float(10 ** m if log else m)) for m in marks]
+    labels = [label_value(float(10 ** m if log else m)) for m in marks]
     if high > low:
         return (t - low) / span, (list((marks - low) / span), labels)
     return 0.5, ([0.5], labels)

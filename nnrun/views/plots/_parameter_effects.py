@@ -17,7 +17,7 @@ from matplotlib.lines import Line2D
 from nnrun.views.plots._draw import colour, crowded, plain_log_labels, plain_log_ticks, save
 from nnrun.views.plots._gather import categories, is_grid, is_log_scaled, is_numeric, no_data
 from nnrun.views.report import Picture
-from nnrun.views.sweep import SweepResults, format_value, param_label, short_names
+from nnrun.views.sweep import SweepResults, label_value, param_label, short_names
 
 FILE_NAME = "parameter_effects.png"
 
@@ -164,7 +164,7 @@ def _draw_numeric(ax: Axes, panel: _EffectPanel) -> None:
 
 def _draw_categories(ax: Axes, panel: _EffectPanel, inches: float) -> None:
     ax.plot(range(len(panel.levels)), panel.means, "D", color="#000000", markersize=6, zorder=4)
-    names = [format_value(v) for v in panel.levels]
+    names = [label_value(v) for v in panel.levels]
     ax.set_xticks(range(len(panel.levels)), names, rotation=20 if crowded(names, inches) else 0)
     ax.set_xlim(*panel.xlim)
 
