@@ -33,9 +33,9 @@ def make_data(net: Network, n_samples: int, seed: int) -> tuple[np.ndarray, np.n
 
 def relu_margin(net: Network, X: np.ndarray) -> float:
     """The smallest |z| over the layers whose activation is ReLU (inf if none)."""
-    workspace = net._forward(np.asarray(X, dtype=net.dtype))
+    net.forward(X)
     margins = [
-        np.abs(workspace.zs[l]).min()
+        np.abs(net.last_pass.z[l]).min()
         for l in range(1, net.n_layers + 1)
         if (net.output if l == net.n_layers else net.activation) == "relu"
     ]
@@ -66,12 +66,15 @@ def test_backprop_matches_central_differences(activation, loss, output, depth):
 
 
 def test_gradcheck_catches_a_wrong_derivative(monkeypatch):
-    net = Network([3, 5, 2], activation="tanh", loss="mse", output="identity", task="regression")
-    X, Y = make_data(net, 6, seed=0)
-    assert gradcheck(net, X, Y) < 1e-6
+    def tanh_network():
+        return Network([3, 5, 2], activation="tanh", loss="mse", output="identity",
+                       task="regression")
+
+    X, Y = make_data(tanh_network(), 6, seed=0)
+    assert gradcheck(tanh_network(), X, Y) < 1e-6
     wrong = ACTIVATIONS["tanh"]._replace(df=lambda z, a, out: np.multiply(a, 0.0, out=out) + 1.0)
-    monkeypatch.setattr(net, "_hidden", wrong)
-    assert gradcheck(net, X, Y) > 1e-2
+    monkeypatch.setitem(ACTIVATIONS, "tanh", wrong)
+    assert gradcheck(tanh_network(), X, Y) > 1e-2
 
 
 def test_gradcheck_refuses_float32():
@@ -343,9 +346,9 @@ def test_float32_stays_float32(activation, loss, optimizer):
     assert isinstance(cost, float)
     _, dW, db = net.gradients(X, Y)
     arrays = [net.parameters, net.gradient, net.forward(X), *dW, *db]
-    workspace = net._workspace(5)
-    arrays += [array for group in (workspace.zs, workspace.activations, workspace.deltas,
-                                   workspace.derivatives) for array in group[1:]]
+    (workspace,) = net.workspaces  # every pass had the batch's 5 rows
+    arrays += [array for group in (workspace.z, workspace.a, workspace.delta, workspace.df)
+               for array in group[1:]]
     arrays += [buffer for state in opt.state for buffer in state.values()]
     assert {array.dtype for array in arrays} == {np.dtype(np.float32)}
     assert all(W.base is net.parameters for W in net.weights)
