@@ -19,7 +19,7 @@ Pure numpy: nothing here prints, reads files or knows about YAML. The modules:
 from nnrun.core.activations import ACTIVATIONS
 from nnrun.core.gradcheck import gradcheck
 from nnrun.core.losses import LOSSES
-from nnrun.core.network import INITS, Network
+from nnrun.core.network import INITS, Network, Workspace
 from nnrun.core.optimizers import OPTIMIZERS, Optimizer, make_optimizer
 from nnrun.core.schedules import SCHEDULES, make_schedule
 from nnrun.core.training import Trainer
@@ -33,6 +33,7 @@ __all__ = [
     "Network",
     "Optimizer",
     "Trainer",
+    "Workspace",
     "gradcheck",
     "make_optimizer",
     "make_schedule",
