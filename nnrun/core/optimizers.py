@@ -14,9 +14,10 @@ each parameter array has a scratch array ``work`` (and ``decayed`` for the
 decayed gradient) beside its buffers.
 
 The SGD family is written with numpy's in-place operators, as its update rule
-reads; its scalars enter as 0-d arrays of the parameters' dtype
-(``_kernels.constant``), which a ufunc takes faster than a Python float (on the
-small networks of a sweep, a Python float costs more than the arithmetic).
+reads, and ``_kernels.scale`` for c x into the scratch array; its scalars enter
+as 0-d arrays of the parameters' dtype (``_kernels.constant``), which a ufunc
+takes faster than a Python float (on the small networks of a sweep, a Python
+float costs more than the arithmetic).
 RMSprop, Adagrad and Adam chain more operations over the whole parameter vector;
 written with operators, their update took 17-30% longer on a network of 270,000
 parameters (1-3% of a training step, benchmarks/core_breakdown.py), so they call
@@ -131,22 +132,20 @@ class SGD(Optimizer):
             self.buffers = ()
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        dtype = theta.dtype
-        lr, mu = kernels.constant(self.lr, dtype), kernels.constant(self.momentum, dtype)
         work, step = state["work"], grad
         if self.momentum:
-            b = state["momentum_buffer"]
+            b, mu = state["momentum_buffer"], kernels.constant(self.momentum, theta.dtype)
             if self.steps == 1:
                 np.copyto(b, grad)  # b_1 = g_1
             else:  # b_t = mu b_{t-1} + (1 - dampening) g_t
                 b *= mu
                 b += kernels.scale(grad, 1.0 - self.dampening, work) if self.dampening else grad
             if self.nesterov:  # g_t + mu b_t
-                step = np.multiply(mu, b, out=work)
+                step = kernels.scale(b, self.momentum, work)
                 step += grad
             else:
                 step = b
-        theta -= np.multiply(lr, step, out=work)  # theta_t = theta_{t-1} - lr g_t
+        theta -= kernels.scale(step, self.lr, work)  # theta_t = theta_{t-1} - lr g_t
 
 
 class Momentum(SGD):
