@@ -1,7 +1,7 @@
 """Where a training step's time goes: each part of one step of the core, timed alone.
 
 For the two networks of ``core_speed.py`` (float32, one BLAS thread, momentum SGD) it prints
-microseconds per batch for the whole step (``_backprop`` plus the optimizer's update), for the
+microseconds per batch for the whole step (``backprop`` plus the optimizer's update), for the
 eight matrix products, and for each element-wise part: bias adds, activations and their
 derivatives, softmax, cost, output delta, bias gradients, the update, the gradient norms and
 the predictions the trainer records. Each part runs on arrays that are hot in cache, so the
@@ -20,7 +20,7 @@ import timeit
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from nnrun.core import Network, make_optimizer
+from nnrun.core import ACTIVATIONS, LOSSES, Network, make_optimizer
 from nnrun.core.activations import relu, relu_derivative, softmax
 
 CASES = [([40, 100, 100, 10], 100), ([784, 256, 256, 10], 128)]
@@ -39,41 +39,45 @@ def breakdown(sizes: list[int], batch_size: int) -> list[tuple[str, float]]:
     opt = make_optimizer("momentum", lr=0.01)
     params, grads = [net.parameters], [net.gradient]
     for _ in range(2):  # workspaces, and the momentum buffer past its first step
-        net._backprop(X, Y)
+        net.backprop(X, Y)
         opt.step(params, grads)
-    ws = net._workspaces[batch_size]
+    ws = net.last_pass
     L = net.n_layers
     hidden = range(1, L)
-    W_T, dW_T = net._weights_T, net._grad_weights_T
-    flat = [g.reshape(-1) for g in dW_T]
+    # indexed by layer l = 1..L, as in the core: the stored W[l]^T and dC/dW[l]^T
+    W_T = [None] + [W.T for W in net.weights]
+    dW_T = [None] + [dW.T for dW in net.grad_weights]
+    flat = [g.reshape(-1) for g in dW_T[1:]]
+    loss = LOSSES["cross_entropy"]["softmax"]
+    ones = np.ones(batch_size, np.float32)
     number = max(20, int(20_000 / sum(m * k for m, k in zip(sizes, sizes[1:], strict=False))
                          * 100))
 
     def products() -> None:
         for l in range(1, L + 1):
-            np.dot(ws.activations[l - 1], W_T[l - 1], ws.zs[l])
+            np.dot(ws.a[l - 1], W_T[l], ws.z[l])
         for l in range(L, 0, -1):
-            np.dot(ws.activations[l - 1].T, ws.deltas[l], dW_T[l - 1])
+            np.dot(ws.a[l - 1].T, ws.delta[l], dW_T[l])
             if l > 1:
-                np.dot(ws.deltas[l], W_T[l - 1].T, ws.deltas[l - 1])
+                np.dot(ws.delta[l], W_T[l].T, ws.delta[l - 1])
 
     parts = {
-        "whole step (_backprop + update)": lambda: (net._backprop(X, Y), opt.step(params, grads)),
+        "whole step (backprop + update)": lambda: (net.backprop(X, Y), opt.step(params, grads)),
         "the 8 matrix products": products,
-        "bias adds": lambda: [np.add(ws.zs[l], net.biases[l - 1], ws.zs[l])
+        "bias adds": lambda: [np.add(ws.z[l], net.biases[l - 1], ws.z[l])
                               for l in range(1, L + 1)],
-        "relu": lambda: [relu(ws.zs[l], ws.activations[l]) for l in hidden],
-        "softmax": lambda: softmax(ws.zs[L], ws.activations[L], ws.log_sum_exp),
-        "cost": lambda: net._cost(ws, Y),
-        "output delta": lambda: net._loss.delta(ws.zs[L], ws.activations[L], Y, net._output,
-                                                ws.deltas[L]),
-        "relu' times delta": lambda: [np.multiply(ws.deltas[l], relu_derivative(
-            ws.zs[l], ws.activations[l], ws.derivatives[l]), ws.deltas[l]) for l in hidden],
-        "bias gradients": lambda: [np.dot(ws.ones, ws.deltas[l], net._grad_biases[l - 1])
+        "relu": lambda: [relu(ws.z[l], ws.a[l]) for l in hidden],
+        "softmax": lambda: softmax(ws.z[L], ws.a[L], ws.log_sum_exp),
+        "cost": lambda: loss.cost(ws.z[L], ws.a[L], Y, ws.log_sum_exp),
+        "output delta": lambda: loss.delta(ws.z[L], ws.a[L], Y, ACTIVATIONS["softmax"],
+                                           ws.delta[L]),
+        "relu' times delta": lambda: [np.multiply(ws.delta[l], relu_derivative(
+            ws.z[l], ws.a[l], ws.df[l]), ws.delta[l]) for l in hidden],
+        "bias gradients": lambda: [np.dot(ones, ws.delta[l], net.grad_biases[l - 1])
                                    for l in range(1, L + 1)],
         "momentum update": lambda: opt.step(params, grads),
         "gradient norms": lambda: [math.sqrt(g.dot(g)) for g in flat],
-        "predictions": lambda: ws.activations[L].argmax(1),
+        "predictions": lambda: ws.a[L].argmax(1),
     }
     return [(name, best_us(function, number)) for name, function in parts.items()]
 

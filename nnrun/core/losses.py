@@ -27,7 +27,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from nnrun.core.activations import Activation, constant, ones
+from nnrun.core import _kernels as kernels
+from nnrun.core.activations import Activation
 
 
 class Loss(NamedTuple):
@@ -51,10 +52,8 @@ def mse_delta(
     z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, out: np.ndarray
 ) -> np.ndarray:
     """delta^L = (2/n) (a - y) * f'(z), the chain rule through an element-wise output f."""
-    np.subtract(a, y, out)
-    np.multiply(out, constant(2.0 / a.shape[0], out.dtype), out)
-    np.multiply(out, activation.df(z, a, np.empty_like(out)), out)
-    return out
+    delta = kernels.scale(kernels.subtract(a, y, out), 2.0 / a.shape[0], out)
+    return kernels.multiply(delta, activation.df(z, a, np.empty_like(out)), out)
 
 
 def softmax_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.ndarray) -> float:
@@ -63,9 +62,8 @@ def softmax_cross_entropy(z: np.ndarray, a: np.ndarray, y: np.ndarray, lse: np.n
     lse_i = log sum_k e^{z_ik} = max_i + log sum_k e^{z_ik - max_i} never overflows
     (softmax computed it), and no probability is ever passed to log.
     """
-    # sum_ij y_ij (lse_i - z_ij) = (lse^T y) 1 - <y, z>
-    lse_y = np.dot(lse, y)
-    return (float(lse_y.dot(ones(len(lse_y), lse_y.dtype))) - float(np.vdot(y, z))) / len(z)
+    # sum_ij y_ij (lse_i - z_ij) = sum_j (lse^T y)_j - <y, z>
+    return (kernels.total(np.dot(lse, y)) - float(np.vdot(y, z))) / len(z)
 
 
 def binary_cross_entropy(
@@ -83,9 +81,7 @@ def fused_delta(
     z: np.ndarray, a: np.ndarray, y: np.ndarray, activation: Activation, out: np.ndarray
 ) -> np.ndarray:
     """delta^L = (a - y) / n, where softmax (or sigmoid) meets cross-entropy."""
-    np.subtract(a, y, out)
-    np.multiply(out, constant(1.0 / a.shape[0], out.dtype), out)
-    return out
+    return kernels.scale(kernels.subtract(a, y, out), 1.0 / a.shape[0], out)
 
 
 MSE = Loss(mse, mse_delta)

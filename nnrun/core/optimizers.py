@@ -9,9 +9,20 @@ which makes one update a handful of numpy calls whatever the depth.
 
 ``weight_decay`` is added to the gradient, g = g + wd * theta, before the rule,
 as ``torch.optim`` does (L2 regularisation, not AdamW's decoupled decay).
-The gradient arrays passed in are never modified. Scalars enter the ufuncs as
-0-d arrays of the parameters' dtype, and outputs positionally, which gives the
-same numbers in less time per call (see ``activations.constant``).
+The gradient arrays passed in are never modified, and a step allocates nothing:
+each parameter array has a scratch array ``work`` (and ``decayed`` for the
+decayed gradient) beside its buffers.
+
+The SGD family is written with numpy's in-place operators, as its update rule
+reads, and ``_kernels.scale`` for c x into the scratch array; its scalars enter
+as 0-d arrays of the parameters' dtype (``_kernels.constant``), which a ufunc
+takes faster than a Python float (on the small networks of a sweep, a Python
+float costs more than the arithmetic).
+RMSprop, Adagrad and Adam chain more operations over the whole parameter vector;
+written with operators, their update took 17-30% longer on a network of 270,000
+parameters (1-3% of a training step, benchmarks/core_breakdown.py), so they call
+the fused in-place kernels of ``_kernels`` (``lerp``, ``decay_and_add_square``,
+``adaptive_step``), each named after the formula it computes.
 """
 
 from __future__ import annotations
@@ -22,7 +33,7 @@ from typing import Any
 
 import numpy as np
 
-from nnrun.core.activations import constant
+from nnrun.core import _kernels as kernels
 
 
 class Optimizer:
@@ -54,10 +65,10 @@ class Optimizer:
             if "work" not in state:  # a new array, or only the buffers of a loaded state
                 self._add_missing_buffers(state, theta)
             if self.weight_decay:
-                # g = g + wd * theta, into a buffer: the caller's gradient stays as it was
-                decayed = np.multiply(theta, constant(self.weight_decay, theta.dtype),
-                                      state["decayed"])
-                grad = np.add(decayed, grad, decayed)
+                # g = g + wd theta, into a buffer: the caller's gradient stays as it was
+                decayed = kernels.scale(theta, self.weight_decay, state["decayed"])
+                decayed += grad
+                grad = decayed
             self._update(theta, grad, state)
 
     def _add_missing_buffers(self, state: dict[str, np.ndarray], theta: np.ndarray) -> None:
@@ -121,27 +132,20 @@ class SGD(Optimizer):
             self.buffers = ()
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        work = state["work"]
+        work, step = state["work"], grad
         if self.momentum:
-            buffer = state["momentum_buffer"]
-            mu = constant(self.momentum, theta.dtype)
+            b, mu = state["momentum_buffer"], kernels.constant(self.momentum, theta.dtype)
             if self.steps == 1:
-                np.copyto(buffer, grad)
+                np.copyto(b, grad)  # b_1 = g_1
+            else:  # b_t = mu b_{t-1} + (1 - dampening) g_t
+                b *= mu
+                b += kernels.scale(grad, 1.0 - self.dampening, work) if self.dampening else grad
+            if self.nesterov:  # g_t + mu b_t
+                step = kernels.scale(b, self.momentum, work)
+                step += grad
             else:
-                np.multiply(buffer, mu, buffer)
-                if self.dampening:
-                    np.multiply(grad, constant(1.0 - self.dampening, theta.dtype), work)
-                    np.add(buffer, work, buffer)
-                else:
-                    np.add(buffer, grad, buffer)
-            if self.nesterov:
-                np.multiply(buffer, mu, work)
-                np.add(work, grad, work)
-                grad = work
-            else:
-                grad = buffer
-        np.multiply(grad, constant(self.lr, theta.dtype), work)
-        np.subtract(theta, work, theta)
+                step = b
+        theta -= kernels.scale(step, self.lr, work)  # theta_t = theta_{t-1} - lr g_t
 
 
 class Momentum(SGD):
@@ -170,17 +174,6 @@ class Nesterov(SGD):
         super().__init__(lr, momentum, 0.0, weight_decay, nesterov=True)
 
 
-def _divided_step(theta: np.ndarray, grad: np.ndarray, squares: np.ndarray, lr: float,
-                  eps: float, work: np.ndarray) -> None:
-    """theta -= lr g / (sqrt(squares) + eps), the step of RMSprop and Adagrad (``work`` is
-    scratch)."""
-    np.sqrt(squares, work)
-    np.add(work, constant(eps, theta.dtype), work)
-    np.divide(grad, work, work)
-    np.multiply(work, constant(lr, theta.dtype), work)
-    np.subtract(theta, work, theta)
-
-
 class RMSprop(Optimizer):
     """RMSprop as torch.optim.RMSprop (not centred, no momentum).
 
@@ -202,12 +195,11 @@ class RMSprop(Optimizer):
         self.eps = float(eps)
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        square_avg, work = state["square_avg"], state["work"]
-        np.multiply(square_avg, constant(self.alpha, theta.dtype), square_avg)
-        np.multiply(grad, grad, work)
-        np.multiply(work, constant(1.0 - self.alpha, theta.dtype), work)
-        np.add(square_avg, work, square_avg)
-        _divided_step(theta, grad, square_avg, self.lr, self.eps, work)
+        v, work = state["square_avg"], state["work"]
+        # v_t = alpha v_{t-1} + (1 - alpha) g_t^2
+        kernels.decay_and_add_square(v, grad, self.alpha, 1.0 - self.alpha, work)
+        # theta_t = theta_{t-1} - lr g_t / (sqrt(v_t) + eps)
+        kernels.adaptive_step(theta, self.lr, grad, v, self.eps, work)
 
 
 class Adagrad(Optimizer):
@@ -226,10 +218,10 @@ class Adagrad(Optimizer):
         self.eps = float(eps)
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
-        accumulator, work = state["sum"], state["work"]
-        np.multiply(grad, grad, work)
-        np.add(accumulator, work, accumulator)
-        _divided_step(theta, grad, accumulator, self.lr, self.eps, work)
+        s, work = state["sum"], state["work"]
+        kernels.add_square(s, grad, work)  # s_t = s_{t-1} + g_t^2
+        # theta_t = theta_{t-1} - lr g_t / (sqrt(s_t) + eps)
+        kernels.adaptive_step(theta, self.lr, grad, s, self.eps, work)
 
 
 class Adam(Optimizer):
@@ -259,24 +251,17 @@ class Adam(Optimizer):
 
     def _update(self, theta: np.ndarray, grad: np.ndarray, state: dict[str, np.ndarray]) -> None:
         beta1, beta2 = self.betas
-        exp_avg, exp_avg_sq, work = state["exp_avg"], state["exp_avg_sq"], state["work"]
-        # m += (1 - beta1) (g - m)  is  m = beta1 m + (1 - beta1) g
-        np.subtract(grad, exp_avg, work)
-        np.multiply(work, constant(1.0 - beta1, theta.dtype), work)
-        np.add(exp_avg, work, exp_avg)
-        np.multiply(exp_avg_sq, constant(beta2, theta.dtype), exp_avg_sq)
-        np.multiply(grad, grad, work)
-        np.multiply(work, constant(1.0 - beta2, theta.dtype), work)
-        np.add(exp_avg_sq, work, exp_avg_sq)
-        # lr m_hat / (sqrt(v_hat) + eps) = (lr / bc1) m / (sqrt(v) / sqrt(bc2) + eps), torch's order
+        m, v, work = state["exp_avg"], state["exp_avg_sq"], state["work"]
+        # m_t = beta1 m_{t-1} + (1 - beta1) g_t, as m += (1 - beta1) (g - m) (torch's lerp)
+        kernels.lerp(m, grad, 1.0 - beta1, work)
+        # v_t = beta2 v_{t-1} + (1 - beta2) g_t^2
+        kernels.decay_and_add_square(v, grad, beta2, 1.0 - beta2, work)
+        # theta_t = theta_{t-1} - lr m_hat / (sqrt(v_hat) + eps), with m_hat = m_t / bc1 and
+        # v_hat = v_t / bc2; in torch's order, (lr / bc1) m_t / (sqrt(v_t) / sqrt(bc2) + eps)
         bias_correction1 = 1.0 - beta1**self.steps
         bias_correction2 = 1.0 - beta2**self.steps
-        np.sqrt(exp_avg_sq, work)
-        np.multiply(work, constant(1.0 / math.sqrt(bias_correction2), theta.dtype), work)
-        np.add(work, constant(self.eps, theta.dtype), work)
-        np.divide(exp_avg, work, work)
-        np.multiply(work, constant(self.lr / bias_correction1, theta.dtype), work)
-        np.subtract(theta, work, theta)
+        kernels.adaptive_step(theta, self.lr / bias_correction1, m, v, self.eps, work,
+                              root_scale=1.0 / math.sqrt(bias_correction2))
 
 
 OPTIMIZERS: dict[str, type[Optimizer]] = {

@@ -12,59 +12,40 @@ As in torch.optim.lr_scheduler, stepped once per epoch:
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 
-@dataclass(frozen=True)
-class Constant:
-    lr: float
-
-    def __call__(self, epoch: int) -> float:
-        return self.lr
+def constant(epoch: int, lr: float) -> float:
+    return lr
 
 
-@dataclass(frozen=True)
-class Step:
-    lr: float
-    step_size: int
-    gamma: float
-
-    def __call__(self, epoch: int) -> float:
-        return self.lr * self.gamma ** (epoch // self.step_size)
+def step(epoch: int, lr: float, step_size: int, gamma: float) -> float:
+    return lr * gamma ** (epoch // step_size)
 
 
-@dataclass(frozen=True)
-class Exponential:
-    lr: float
-    gamma: float
-
-    def __call__(self, epoch: int) -> float:
-        return self.lr * self.gamma**epoch
+def exponential(epoch: int, lr: float, gamma: float) -> float:
+    return lr * gamma**epoch
 
 
-@dataclass(frozen=True)
-class Cosine:
-    lr: float
-    epochs: int
-    min_lr: float
-
-    def __call__(self, epoch: int) -> float:
-        cosine = math.cos(math.pi * epoch / self.epochs)
-        return self.min_lr + (self.lr - self.min_lr) * (1.0 + cosine) / 2.0
+def cosine(epoch: int, lr: float, epochs: int, min_lr: float) -> float:
+    return min_lr + (lr - min_lr) * (1.0 + math.cos(math.pi * epoch / epochs)) / 2.0
 
 
+# name -> (lr, epochs, step_size, gamma, min_lr) -> the schedule, its defaults filled in
 SCHEDULES: dict[str, Callable[..., Callable[[int], float]]] = {
-    "constant": lambda lr, epochs, step_size, gamma, min_lr: Constant(lr),
-    "step": lambda lr, epochs, step_size, gamma, min_lr: Step(
-        lr, step_size if step_size is not None else max(1, epochs // 3),
-        gamma if gamma is not None else 0.1,
+    "constant": lambda lr, epochs, step_size, gamma, min_lr: functools.partial(constant, lr=lr),
+    "step": lambda lr, epochs, step_size, gamma, min_lr: functools.partial(
+        step, lr=lr, step_size=step_size if step_size is not None else max(1, epochs // 3),
+        gamma=gamma if gamma is not None else 0.1,
     ),
-    "exponential": lambda lr, epochs, step_size, gamma, min_lr: Exponential(
-        lr, gamma if gamma is not None else 0.95
+    "exponential": lambda lr, epochs, step_size, gamma, min_lr: functools.partial(
+        exponential, lr=lr, gamma=gamma if gamma is not None else 0.95
     ),
-    "cosine": lambda lr, epochs, step_size, gamma, min_lr: Cosine(lr, epochs, min_lr),
+    "cosine": lambda lr, epochs, step_size, gamma, min_lr: functools.partial(
+        cosine, lr=lr, epochs=epochs, min_lr=min_lr
+    ),
 }
 
 

@@ -5,13 +5,13 @@ from __future__ import annotations
 import copy
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import numpy as np
 
-from nnrun.core.activations import constant
-from nnrun.core.network import Network, predicted_labels
+from nnrun.core import _kernels as kernels
+from nnrun.core.network import Network, Workspace
 from nnrun.core.optimizers import Optimizer
 
 # How ``Network.parameters`` lays out the weights (W[l]^T, then b[l], layer after layer): a
@@ -23,6 +23,76 @@ PARAMETER_LAYOUT = "W^T,b per layer"
 # still in cache when its products read it); below it, the single gather of the whole set
 # costs fewer calls. The batches are the same either way.
 GATHER_BYTES = 8 * 2**20
+EARLY_STOPPING_OPTIONS = ("patience", "monitor", "min_delta")
+
+
+class _Batches:
+    """A training set walked in mini-batches of ``batch_size`` rows (the last one smaller),
+    in a new random order every epoch."""
+
+    def __init__(self, X: np.ndarray, Y: np.ndarray, batch_size: int) -> None:
+        self.X, self.Y, self.batch_size = X, Y, batch_size
+        self.order = np.arange(len(X))  # the order of the latest epoch
+        self.gather = X.nbytes > GATHER_BYTES
+        if self.gather:  # a buffer of one batch
+            rows = min(batch_size, len(X))  # batch_size may say "all of it"
+            self.X_batch = np.empty((rows, *X.shape[1:]), X.dtype)
+            self.Y_batch = np.empty((rows, *Y.shape[1:]), Y.dtype)
+        else:  # a buffer of the whole set
+            self.X_shuffled, self.Y_shuffled = np.empty_like(X), np.empty_like(Y)
+
+    def shuffled(self, rng: np.random.Generator) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+        """The mini-batches (X, Y) of one epoch, in the order of a new permutation from rng."""
+        n_samples, batch_size = len(self.X), self.batch_size
+        order = self.order = rng.permutation(n_samples)
+        if self.gather:  # each batch's rows gathered in turn (see GATHER_BYTES)
+            for begin in range(0, n_samples, batch_size):
+                rows = order[begin : begin + batch_size]
+                yield (kernels.take_rows(self.X, rows, self.X_batch[: len(rows)]),
+                       kernels.take_rows(self.Y, rows, self.Y_batch[: len(rows)]))
+        else:  # the whole set in shuffled order, then each batch is a slice of it
+            X = kernels.take_rows(self.X, order, self.X_shuffled)
+            Y = kernels.take_rows(self.Y, order, self.Y_shuffled)
+            for begin in range(0, n_samples, batch_size):
+                yield X[begin : begin + batch_size], Y[begin : begin + batch_size]
+
+
+class _EpochSums:
+    """What an epoch's record sums over its mini-batches: the cost times the batch's rows,
+    the predicted classes (into ``predicted``, None for regression) and ||dC/dW[l]||."""
+
+    def __init__(self, net: Network, predicted: np.ndarray | None) -> None:
+        self.loss_sum, self.n_batches, self.n_predicted = 0.0, 0, 0
+        self.predicted = predicted
+        self.L = net.n_layers
+        self.layers = range(1, net.n_layers + 1)
+        # each dC/dW[l] as a flat view: its squared norm is then one dot product
+        self.grad_weights_flat = [None] + [kernels.flat_view(dW) for dW in net.grad_weights]
+        self.grad_norm_sums = [None] + [0.0] * net.n_layers
+
+    def add_cost(self, cost: float, n_rows: int) -> None:
+        """The cost of a batch of ``n_rows`` (alone: a batch whose cost is not finite)."""
+        self.loss_sum += cost * n_rows
+        self.n_batches += 1
+
+    def add(self, cost: float, n_rows: int, last_pass: Workspace) -> None:
+        """The cost, predictions and gradient norms of the batch just backpropagated."""
+        self.loss_sum += cost * n_rows
+        self.n_batches += 1
+        if self.predicted is not None:  # checked against the labels once the epoch is over
+            outputs = last_pass.a[self.L]
+            begin = self.n_predicted
+            self.n_predicted = end = begin + len(outputs)
+            kernels.predicted_labels(outputs, self.predicted[begin:end])
+        grad_weights_flat, grad_norm_sums = self.grad_weights_flat, self.grad_norm_sums
+        for l in self.layers:
+            g = grad_weights_flat[l]
+            grad_norm_sums[l] += math.sqrt(g.dot(g))  # ||dC/dW[l]||
+
+    def correct(self, labels: np.ndarray, order: np.ndarray) -> int:
+        """How many of the predictions match the labels of the rows, taken in ``order``."""
+        n = self.n_predicted
+        return np.count_nonzero(self.predicted[:n] == labels[order[:n]])
 
 
 class Trainer:
@@ -68,36 +138,20 @@ class Trainer:
             X_val = Y_val = None
         self.net, self.opt = net, opt
         # cast once: every batch is then a slice in the network's dtype
-        self.X_train, self.Y_train = (np.ascontiguousarray(a) for a in net._check(X_train, Y_train))
-        self.X_val, self.Y_val = (None, None) if X_val is None else net._check(X_val, Y_val)
+        self.X_train, self.Y_train = (np.ascontiguousarray(a)
+                                      for a in net.check_data(X_train, Y_train))
+        self.X_val, self.Y_val = (None, None) if X_val is None else net.check_data(X_val, Y_val)
         self.batch_size, self.epochs, self.schedule, self.seed = batch_size, epochs, schedule, seed
         self.classification = net.task == "classification"
-        self.labels = predicted_labels(self.Y_train) if self.classification else None
+        self.labels = kernels.predicted_labels(self.Y_train) if self.classification else None
+        self.monitor, self.patience, self.min_delta = self._early_stopping(early_stopping)
+        self._batches = _Batches(self.X_train, self.Y_train, batch_size)
+        self._predicted = np.empty(len(self.X_train), np.intp)  # class predictions of an epoch
+        self._start()
 
-        self.monitor, self.patience, self.min_delta = None, 0, 0.0
-        if early_stopping is not None:
-            options = dict(early_stopping)
-            unknown = set(options) - {"patience", "monitor", "min_delta"}
-            if unknown or "patience" not in options:
-                raise ValueError(
-                    "early_stopping takes patience (required), monitor and min_delta; "
-                    f"got {options}"
-                )
-            self.monitor = options.get("monitor", "val_loss")
-            self.patience = int(options["patience"])
-            self.min_delta = float(options.get("min_delta", 0.0))
-            allowed = ["train_loss", "val_loss"]
-            if self.classification:
-                allowed += ["train_accuracy", "val_accuracy"]
-            if self.X_val is None:
-                allowed = [name for name in allowed if name.startswith("train")]
-            if self.monitor not in allowed:
-                raise ValueError(
-                    f"early_stopping cannot monitor {self.monitor!r} here; choose one of "
-                    f"{', '.join(allowed)}"
-                )
-
-        self.rng = np.random.default_rng(seed)
+    def _start(self) -> None:
+        """The state of training before its first epoch: what ``state_dict`` captures."""
+        self.rng = np.random.default_rng(self.seed)
         self.epoch = 0
         self.status = "running"
         self.stopped_early = False
@@ -105,17 +159,30 @@ class Trainer:
         self.best_value: float | None = None
         self.best_epoch_monitored = 0
         self.epochs_without_improvement = 0
-        self.best_parameters = net.parameters.copy() if self.monitor else None
+        self.best_parameters = self.net.parameters.copy() if self.monitor else None
         self.wall_s = 0.0
-        self._gather_batches = self.X_train.nbytes > GATHER_BYTES
-        if self._gather_batches:
-            rows = min(batch_size, len(self.X_train))  # batch_size may say "all of it"
-            self._X_batch = np.empty((rows, *self.X_train.shape[1:]), self.X_train.dtype)
-            self._Y_batch = np.empty((rows, *self.Y_train.shape[1:]), self.Y_train.dtype)
-        else:
-            self._X_shuffled = np.empty_like(self.X_train)
-            self._Y_shuffled = np.empty_like(self.Y_train)
-        self._predicted = np.empty(len(self.X_train), np.intp)  # class predictions of an epoch
+
+    def _early_stopping(self, options: dict[str, Any] | None) -> tuple[str | None, int, float]:
+        """(monitor, patience, min_delta) from the ``early_stopping`` settings, checked."""
+        if options is None:
+            return None, 0, 0.0
+        options = dict(options)
+        if set(options) - set(EARLY_STOPPING_OPTIONS) or "patience" not in options:
+            raise ValueError(
+                f"early_stopping takes patience (required), monitor and min_delta; got {options}"
+            )
+        monitor = options.get("monitor", "val_loss")
+        allowed = ["train_loss", "val_loss"]
+        if self.classification:
+            allowed += ["train_accuracy", "val_accuracy"]
+        if self.X_val is None:
+            allowed = [name for name in allowed if name.startswith("train")]
+        if monitor not in allowed:
+            raise ValueError(
+                f"early_stopping cannot monitor {monitor!r} here; choose one of "
+                f"{', '.join(allowed)}"
+            )
+        return monitor, int(options["patience"]), float(options.get("min_delta", 0.0))
 
     @property
     def best_epoch(self) -> int:
@@ -155,78 +222,44 @@ class Trainer:
         return self.status
 
     def _train_epoch(self) -> dict[str, float]:
-        start = time.perf_counter()
-        net, opt, batch_size = self.net, self.opt, self.batch_size
+        """One epoch of mini-batch stochastic gradient descent, as in the lecture: for each
+        mini-batch of the reshuffled training set, backpropagate (the cost C and its gradient
+        dC/dtheta) and let the optimizer take one step; the batches' costs, predictions and
+        gradient norms are summed into the epoch's record."""
+        started = time.perf_counter()
+        net, opt = self.net, self.opt
         if self.schedule is not None:
             opt.lr = self.schedule(self.epoch)
-        n_samples = self.X_train.shape[0]
-        order = self.rng.permutation(n_samples)
-        gather = self._gather_batches
-        if gather:  # each batch's rows are gathered in turn (see GATHER_BYTES)
-            X_train, Y_train = self.X_train, self.Y_train
-            X, Y = self._X_batch, self._Y_batch
-        else:  # the whole set in shuffled order, then each batch is a slice of it
-            # mode="clip": a permutation is always in range, and "raise" would buffer the copy
-            X = np.take(self.X_train, order, axis=0, out=self._X_shuffled, mode="clip")
-            Y = np.take(self.Y_train, order, axis=0, out=self._Y_shuffled, mode="clip")
         params, grads = [net.parameters], [net.gradient]
-        # each dC/dW[l]^T as a flat view: the squared norm is then g.dot(g), one quick call
-        grad_weights_flat = [dW_T.reshape(-1) for dW_T in net._grad_weights_T]
-        net._sync()
-
-        loss_sum, n_batches, n_predicted = 0.0, 0, 0
-        predicted = self._predicted
-        grad_norm_sums = [0.0] * net.n_layers
-        layers = range(net.n_layers)
-        sqrt, take, isfinite = math.sqrt, np.take, math.isfinite
-        classification, workspaces = self.classification, net._workspaces
-        single_output, half = net.sizes[-1] == 1, constant(0.5, net.dtype)
-        for begin in range(0, n_samples, batch_size):
-            end = min(begin + batch_size, n_samples)
-            if gather:
-                rows = order[begin:end]
-                X_batch = take(X_train, rows, 0, X[: end - begin], "clip")
-                Y_batch = take(Y_train, rows, 0, Y[: end - begin], "clip")
-            else:
-                X_batch, Y_batch = X[begin:end], Y[begin:end]
-            cost = net._backprop(X_batch, Y_batch)
-            loss_sum += cost * (end - begin)
-            n_batches += 1
-            if not isfinite(cost):
+        sums = _EpochSums(net, self._predicted if self.classification else None)
+        for X, Y in self._batches.shuffled(self.rng):
+            cost = net.backprop(X, Y)  # C of the batch, and dC/dtheta into net.gradient
+            if not math.isfinite(cost):
+                sums.add_cost(cost, len(X))
                 self.status = "diverged"
                 break
-            if classification:  # checked against the labels once the epoch is over
-                n_predicted = end
-                outputs = workspaces[end - begin].activations[-1]
-                if single_output:  # predicted_labels(), inlined: this runs every batch
-                    np.greater(outputs[:, 0], half, predicted[begin:end])
-                else:
-                    outputs.argmax(1, predicted[begin:end])
-            for l in layers:
-                g = grad_weights_flat[l]
-                grad_norm_sums[l] += sqrt(g.dot(g))
-            opt.step(params, grads)
+            sums.add(cost, len(X), net.last_pass)  # its cost, predictions, gradient norms
+            opt.step(params, grads)  # theta <- theta - lr (the update rule's step)
         self.epoch += 1
         if self.status == "running" and not np.isfinite(net.parameters).all():
             self.status = "diverged"
+        return self._record(sums, started)
 
-        seen = min(n_batches * batch_size, n_samples)
-        if self.classification:
-            correct = np.count_nonzero(
-                predicted[:n_predicted] == self.labels[order[:n_predicted]]
-            )
-        record: dict[str, float] = {"epoch": self.epoch, "train_loss": loss_sum / seen}
+    def _record(self, sums: _EpochSums, started: float) -> dict[str, float]:
+        """The epoch's metrics, in the order of metrics.csv's columns."""
+        seen = min(sums.n_batches * self.batch_size, len(self.X_train))
+        record: dict[str, float] = {"epoch": self.epoch, "train_loss": sums.loss_sum / seen}
         if self.X_val is not None:
-            val = net.evaluate(self.X_val, self.Y_val)
+            val = self.net.evaluate(self.X_val, self.Y_val)
             record["val_loss"] = val["loss"]
         if self.classification:
-            record["train_accuracy"] = correct / seen
+            record["train_accuracy"] = sums.correct(self.labels, self._batches.order) / seen
             if self.X_val is not None:
                 record["val_accuracy"] = val["accuracy"]
-        record["lr"] = opt.lr
-        for l, norm_sum in enumerate(grad_norm_sums, start=1):
-            record[f"grad_norm_{l}"] = norm_sum / n_batches
-        self.wall_s += time.perf_counter() - start
+        record["lr"] = self.opt.lr
+        for l in sums.layers:
+            record[f"grad_norm_{l}"] = sums.grad_norm_sums[l] / sums.n_batches
+        self.wall_s += time.perf_counter() - started
         record["wall_s"] = self.wall_s
         return record
 
@@ -280,7 +313,6 @@ class Trainer:
                 f"this checkpoint stores the parameters as {state.get('layout', 'W (old)')!r}, "
                 f"not as {PARAMETER_LAYOUT!r}: it was written by another version of nnrun; "
                 "train the trial again (nnrun sweep --no-resume)")
-        self.net._sync()
         np.copyto(self.net.parameters, state["parameters"])
         self.opt.load_state_dict(state["optimizer"])
         self.rng.bit_generator.state = copy.deepcopy(state["rng"])

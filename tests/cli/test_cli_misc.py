@@ -219,9 +219,9 @@ def test_the_memory_estimate_is_a_lower_bound_of_the_arrays_a_trial_holds(
                                             for array in state.values()]]
     if trainer.best_parameters is not None:
         held.append(trainer.best_parameters)
-    for workspace in net._workspaces.values():
-        held += [a for arrays in (workspace.zs, workspace.activations, workspace.deltas,
-                                  workspace.derivatives) for a in arrays if a is not None]
+    for workspace in net.workspaces:
+        held += [a for arrays in (workspace.z, workspace.a, workspace.delta, workspace.df)
+                 for a in arrays if a is not None]
     held_bytes = sum(array.nbytes for array in held)
     estimate, parameter_bytes, work_bytes = memory_estimate(config, dataset)
     assert estimate == parameter_bytes + work_bytes

@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from nnrun.core import ACTIVATIONS, Network, gradcheck, make_optimizer
+from nnrun.core import ACTIVATIONS, Network, gradcheck, make_optimizer, reference
 from nnrun.core.losses import LOSSES
 
 HIDDEN = ["sigmoid", "tanh", "relu"]
@@ -33,9 +33,9 @@ def make_data(net: Network, n_samples: int, seed: int) -> tuple[np.ndarray, np.n
 
 def relu_margin(net: Network, X: np.ndarray) -> float:
     """The smallest |z| over the layers whose activation is ReLU (inf if none)."""
-    workspace = net._forward(np.asarray(X, dtype=net.dtype))
+    net.forward(X)
     margins = [
-        np.abs(workspace.zs[l]).min()
+        np.abs(net.last_pass.z[l]).min()
         for l in range(1, net.n_layers + 1)
         if (net.output if l == net.n_layers else net.activation) == "relu"
     ]
@@ -66,12 +66,15 @@ def test_backprop_matches_central_differences(activation, loss, output, depth):
 
 
 def test_gradcheck_catches_a_wrong_derivative(monkeypatch):
-    net = Network([3, 5, 2], activation="tanh", loss="mse", output="identity", task="regression")
-    X, Y = make_data(net, 6, seed=0)
-    assert gradcheck(net, X, Y) < 1e-6
+    def tanh_network():
+        return Network([3, 5, 2], activation="tanh", loss="mse", output="identity",
+                       task="regression")
+
+    X, Y = make_data(tanh_network(), 6, seed=0)
+    assert gradcheck(tanh_network(), X, Y) < 1e-6
     wrong = ACTIVATIONS["tanh"]._replace(df=lambda z, a, out: np.multiply(a, 0.0, out=out) + 1.0)
-    monkeypatch.setattr(net, "_hidden", wrong)
-    assert gradcheck(net, X, Y) > 1e-2
+    monkeypatch.setitem(ACTIVATIONS, "tanh", wrong)
+    assert gradcheck(tanh_network(), X, Y) > 1e-2
 
 
 def test_gradcheck_refuses_float32():
@@ -80,51 +83,7 @@ def test_gradcheck_refuses_float32():
         gradcheck(net, np.zeros((2, 2)), np.zeros((2, 2)))
 
 
-# -- the lecture's equations, one sample at a time, column vectors (Nielsen's network.py) ----
-
-
-def per_sample_sigmoid(z):
-    return 1.0 / (1.0 + np.exp(-z))
-
-
-PER_SAMPLE = {  # f, f' written the obvious way
-    "sigmoid": (per_sample_sigmoid, lambda z: per_sample_sigmoid(z) * (1 - per_sample_sigmoid(z))),
-    "tanh": (np.tanh, lambda z: 1 - np.tanh(z) ** 2),
-    "relu": (lambda z: np.maximum(z, 0), lambda z: (z > 0).astype(float)),
-    "identity": (lambda z: z, lambda z: np.ones_like(z)),
-    "softmax": (lambda z: np.exp(z) / np.exp(z).sum(), None),
-}
-
-
-def per_sample_backprop(net, x, y):
-    """Cost and gradients for one sample x (column), y (column), as in the lecture."""
-    hidden_f, hidden_df = PER_SAMPLE[net.activation]
-    output_f, output_df = PER_SAMPLE[net.output]
-    activation, activations, zs = x, [x], []
-    for l, (W, b) in enumerate(zip(net.weights, net.biases, strict=True), start=1):
-        z = W @ activation + b[:, None]
-        activation = output_f(z) if l == net.n_layers else hidden_f(z)
-        zs.append(z)
-        activations.append(activation)
-    a = activations[-1]
-    if net.loss == "mse":
-        cost = float(np.sum((a - y) ** 2))
-        delta = 2 * (a - y) * output_df(zs[-1])
-    elif net.output == "softmax":
-        cost = -float(np.sum(y * np.log(a)))
-        delta = a - y
-    else:
-        cost = -float(np.sum(y * np.log(a) + (1 - y) * np.log(1 - a)))
-        delta = a - y
-    nabla_w = [None] * net.n_layers
-    nabla_b = [None] * net.n_layers
-    nabla_w[-1] = delta @ activations[-2].T
-    nabla_b[-1] = delta[:, 0]
-    for l in range(2, net.n_layers + 1):
-        delta = (net.weights[-l + 1].T @ delta) * hidden_df(zs[-l])
-        nabla_w[-l] = delta @ activations[-l - 1].T
-        nabla_b[-l] = delta[:, 0]
-    return cost, nabla_w, nabla_b
+# -- the lecture's equations, one sample at a time (nnrun.core.reference) ----------------------
 
 
 @pytest.mark.parametrize(("loss", "output"), PAIRINGS)
@@ -136,14 +95,7 @@ def test_vectorised_core_matches_per_sample_loop(activation, loss, output):
         b[...] = np.random.default_rng(1).normal(0.0, 0.2, size=b.shape)
     X, Y = make_data(net, 9, seed=4)
     cost, dW, db = net.gradients(X, Y)
-
-    expected_cost, expected_dW, expected_db = 0.0, [0.0] * 3, [0.0] * 3
-    for x, y in zip(X, Y, strict=True):
-        sample_cost, sample_dW, sample_db = per_sample_backprop(net, x[:, None], y[:, None])
-        expected_cost += sample_cost / len(X)
-        expected_dW = [total + g / len(X) for total, g in zip(expected_dW, sample_dW, strict=True)]
-        expected_db = [total + g / len(X) for total, g in zip(expected_db, sample_db, strict=True)]
-
+    expected_cost, expected_dW, expected_db = reference.gradients(net, X, Y)
     assert cost == pytest.approx(expected_cost, rel=1e-12, abs=1e-12)
     for got, expected in zip(dW + db, expected_dW + expected_db, strict=True):
         np.testing.assert_allclose(got, expected, rtol=1e-12, atol=1e-12)
@@ -343,9 +295,9 @@ def test_float32_stays_float32(activation, loss, optimizer):
     assert isinstance(cost, float)
     _, dW, db = net.gradients(X, Y)
     arrays = [net.parameters, net.gradient, net.forward(X), *dW, *db]
-    workspace = net._workspace(5)
-    arrays += [array for group in (workspace.zs, workspace.activations, workspace.deltas,
-                                   workspace.derivatives) for array in group[1:]]
+    (workspace,) = net.workspaces  # every pass had the batch's 5 rows
+    arrays += [array for group in (workspace.z, workspace.a, workspace.delta, workspace.df)
+               for array in group[1:]]
     arrays += [buffer for state in opt.state for buffer in state.values()]
     assert {array.dtype for array in arrays} == {np.dtype(np.float32)}
     assert all(W.base is net.parameters for W in net.weights)

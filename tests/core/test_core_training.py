@@ -83,8 +83,8 @@ def test_last_smaller_batch_is_kept_and_batches_are_reshuffled():
     trainer = Trainer(Network([2, 3], loss="cross_entropy"), make_optimizer("adam", lr=0.01),
                       X, Y, batch_size=4, epochs=2)
     batches = []
-    original = trainer.net._backprop
-    trainer.net._backprop = lambda X_batch, Y_batch: batches.append(X_batch.copy()) or original(
+    original = trainer.net.backprop
+    trainer.net.backprop = lambda X_batch, Y_batch: batches.append(X_batch.copy()) or original(
         X_batch, Y_batch
     )
     trainer.run()
@@ -112,9 +112,9 @@ def test_batches_gathered_one_by_one_train_exactly_as_a_shuffled_copy(monkeypatc
                       dtype="float32", seed=3)
         trainer = Trainer(net, make_optimizer("momentum", lr=0.05), X, Y,
                           batch_size=batch_size, epochs=3, seed=5)  # 10**9: one whole batch
-        assert trainer._gather_batches == (gather_bytes == 0)
-        if trainer._gather_batches:  # never more rows than there are samples
-            assert len(trainer._X_batch) == min(batch_size, len(X))
+        assert trainer._batches.gather == (gather_bytes == 0)
+        if trainer._batches.gather:  # never more rows than there are samples
+            assert len(trainer._batches.X_batch) == min(batch_size, len(X))
         trainer.run()
         return net.parameters.copy(), without_wall_time(trainer.history)
 
