@@ -124,6 +124,39 @@ def torch_epochs(torch, sizes, batch_size, X, Y, optimizer):
     return epoch
 
 
+def fastest_epochs(runners: dict) -> dict[str, float]:
+    """Each runner's fastest epoch in seconds, timed in turns after a warm-up."""
+    best = dict.fromkeys(runners, float("inf"))
+    for run in runners.values():
+        run()  # warm-up: workspaces, optimizer state, BLAS
+    for _ in range(ROUNDS):
+        for name, run in runners.items():
+            start = time.perf_counter()
+            run()
+            best[name] = min(best[name], time.perf_counter() - start)
+    return best
+
+
+def verdicts(label: str, targets: tuple, optimizer: str, of_ceiling: float,
+             batch_of_ceiling: float, vs_torch: float | None,
+             batch_vs_torch: float | None) -> list[str]:
+    """The PASS / MISS / SKIP lines of one case against its targets."""
+    torch_target, ceiling_target = targets
+    lines = []
+    if torch_target is not None:
+        if vs_torch is None:
+            lines.append(f"SKIP  {label}: >= {torch_target}x PyTorch (torch absent)")
+        else:
+            verdict = "PASS" if min(vs_torch, batch_vs_torch) >= torch_target else "MISS"
+            lines.append(f"{verdict}  {label}: >= {torch_target}x PyTorch: {vs_torch:.2f}x "
+                         f"(train_batch {batch_vs_torch:.2f}x)")
+    if optimizer == "momentum":
+        verdict = "PASS" if min(of_ceiling, batch_of_ceiling) > ceiling_target else "MISS"
+        lines.append(f"{verdict}  {label}: > {ceiling_target:.0%} of BLAS ceiling: "
+                     f"{of_ceiling:.0%} (train_batch {batch_of_ceiling:.0%})")
+    return lines
+
+
 def main() -> None:
     threadpool_limits(1)
     try:
@@ -151,14 +184,7 @@ def main() -> None:
                        "ceiling": ceiling_epochs(sizes, batch_size, n_samples)}
             if torch is not None:
                 runners["torch"] = torch_epochs(torch, sizes, batch_size, X, Y, optimizer)
-            best = dict.fromkeys(runners, float("inf"))
-            for run in runners.values():
-                run()  # warm-up: workspaces, optimizer state, BLAS
-            for _ in range(ROUNDS):
-                for name, run in runners.items():
-                    start = time.perf_counter()
-                    run()
-                    best[name] = min(best[name], time.perf_counter() - start)
+            best = fastest_epochs(runners)
             speed = {name: n_samples / seconds for name, seconds in best.items()}
             of_ceiling = speed["nnrun"] / speed["ceiling"]
             vs_torch = speed["nnrun"] / speed["torch"] if torch is not None else None
@@ -169,24 +195,9 @@ def main() -> None:
             print(f"{str(sizes):<20}{batch_size:>6} {optimizer:<9}{speed['nnrun']:>11,.0f}"
                   f"{speed['ceiling']:>11,.0f}{of_ceiling:>10.0%} {torch_text}"
                   f"{speed['train_batch']:>14,.0f}")
-            torch_target, ceiling_target = TARGETS[(size_name, optimizer)]
-            label = f"{size_name} {sizes} {optimizer}"
-            if torch_target is not None:
-                if vs_torch is None:
-                    summary.append(f"SKIP  {label}: >= {torch_target}x PyTorch (torch absent)")
-                else:
-                    verdict = "PASS" if min(vs_torch, batch_vs_torch) >= torch_target else "MISS"
-                    summary.append(
-                        f"{verdict}  {label}: >= {torch_target}x PyTorch: {vs_torch:.2f}x "
-                        f"(train_batch {batch_vs_torch:.2f}x)"
-                    )
-            if optimizer == "momentum":
-                worst = min(of_ceiling, batch_of_ceiling)
-                verdict = "PASS" if worst > ceiling_target else "MISS"
-                summary.append(
-                    f"{verdict}  {label}: > {ceiling_target:.0%} of BLAS ceiling: {of_ceiling:.0%} "
-                    f"(train_batch {batch_of_ceiling:.0%})"
-                )
+            summary += verdicts(f"{size_name} {sizes} {optimizer}", TARGETS[(size_name, optimizer)],
+                                optimizer, of_ceiling, batch_of_ceiling, vs_torch,
+                                batch_vs_torch)
     print("\ntargets")
     for line in summary:
         print(line)
