@@ -121,15 +121,13 @@ def sweep(
     file. Running the same command again resumes: finished trials are kept.
     """
     from nnrun.config import load_config
+    from nnrun.driver.sweep import check_options, run_sweep
 
-    if scheduler is not None and backend is not Backend.dask:
-        raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
-                         "--backend dask")
+    check_options(jobs, backend.value, scheduler)  # --dry-run too: it says what would run
     spec = load_config(config, set_ or [])
     if dry_run:
         _print_dry_run(spec)
         return
-    from nnrun.driver import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
                         resume=resume, fail_fast=fail_fast, max_failures=max_failures)

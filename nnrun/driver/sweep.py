@@ -59,6 +59,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_options(jobs: int | None, backend: str = "loky", scheduler: str | None = None
+                  ) -> None:
+    """The sweep's options, checked before anything else (``--dry-run`` included): NnrunError
+    (exit 2) for a number of jobs below 1, or a scheduler without the dask backend."""
+    if jobs is not None and jobs < 1:  # not `or`: --jobs 0 is a mistake
+        raise NnrunError(f"--jobs must be at least 1, not {jobs}")
+    if scheduler is not None and backend != "dask":
+        raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
+                         "--backend dask")
+
+
 def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
@@ -70,9 +81,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     ``interrupted``); a re-run resumes. ``worker`` trains one task (tests put their own in).
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
-    if jobs < 1:
-        raise NnrunError(f"--jobs must be at least 1, not {jobs}")
+    check_options(jobs, backend, scheduler)
+    jobs = default_jobs() if jobs is None else jobs
     # trials on a cluster of your own have its machines' memory, not this one's
     plan = preflight(spec, on_this_machine=scheduler is None)
     store = ResultsStore(Path(out) / spec.name)

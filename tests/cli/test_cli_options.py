@@ -20,3 +20,21 @@ def test_gradcheck_prints_the_output_function_auto_chose(tmp_path: Path) -> None
     assert "auto" not in outputs, result.stdout
     # "auto" with cross_entropy and two classes is softmax: one network, checked once
     assert outputs == ["softmax", "sigmoid"], result.stdout
+
+
+def test_dry_run_makes_the_option_checks_of_a_real_run(small_config: Path,
+                                                       tmp_path: Path) -> None:
+    for options, message in ((["--jobs", "-1"], "--jobs must be at least 1, not -1"),
+                             (["--jobs", "0"], "--jobs must be at least 1, not 0"),
+                             (["--scheduler", "tcp://127.0.0.1:1"], "it needs --backend dask"),
+                             (["--max-failures", "0"], "--max-failures")):
+        for dry_run in (["--dry-run"], []):
+            result = run_nnrun("sweep", small_config, "--out", tmp_path / "out", *options,
+                               *dry_run)
+            assert result.returncode == 2, (options, dry_run, result.stdout, result.stderr)
+            assert message in result.stderr, (options, result.stderr)
+            assert "Traceback" not in result.stderr
+            assert "trials (grid)" not in result.stdout  # no table of trials
+    assert not (tmp_path / "out").exists()
+    fine = run_nnrun("sweep", small_config, "--jobs", "2", "--dry-run")
+    assert fine.returncode == 0 and "small: 4 trials (grid)" in fine.stdout, fine.stderr
