@@ -9,6 +9,7 @@ from typing import Any
 from nnrun.config import SweepSpec, load_config
 from nnrun.core import gradcheck
 from nnrun.data.cache import get_dataset
+from nnrun.driver.preflight import inspect_data
 from nnrun.errors import ConfigError, NnrunError
 from nnrun.model import build_network
 from nnrun.search import Trial, choices_of, expand, make_trial
@@ -34,6 +35,7 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
     spec = load_config(config_path, overrides or [])
     base_dir = str(Path(spec.path).resolve().parent)
     trials = expand(spec) if spec.method != "bayes" else _bayes_networks(spec)
+    inspect_data(trials, base_dir, spec)  # every bad data file, at its line
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
     networks: set[str] = set()  # as built: output "auto" and "softmax" can be one network
