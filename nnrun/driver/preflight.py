@@ -86,7 +86,9 @@ def _located(spec: SweepSpec, error: DataError, params: dict[str, Any]) -> str:
     if key is None:
         return str(error)
     where, name = _set_at(spec, key, params)
-    return f"{where}: {error}" if where.endswith(name) else f"{where}: {name}: {error}"  # --set
+    if where.endswith(name) or str(error).startswith(key):  # "--set data.path", the key said
+        return f"{where}: {error}"
+    return f"{where}: {name}: {error}"
 
 
 def machine_memory() -> int | None:
