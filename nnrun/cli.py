@@ -107,7 +107,8 @@ def sweep(
                                           "exit without training.")] = False,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip trials that "
                                          "already finished in the results folder (default), "
-                                         "or start the sweep over.")] = True,
+                                         "or train this sweep's trials again (the trials of "
+                                         "other configurations there are kept).")] = True,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed "
                                             "trial.")] = False,
     max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "

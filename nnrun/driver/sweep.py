@@ -8,6 +8,7 @@ writes each result as it arrives.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -88,11 +89,12 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     store = ResultsStore(Path(out) / spec.name)
     with store.locked():
         if not resume:
-            store.clear()
+            _start_over(store, spec, plan.trials, log)
         # What an earlier (or killed) run left: grid and random skip the trials it finished,
         # halving and bayes replay their decisions from its records and checkpoints.
-        source = make_source(spec, plan.trials, store.read_results(), jobs=jobs,
-                             metric=plan.metric, goal=plan.goal, base_dir=plan.base_dir,
+        earlier = store.read_results() if resume else {}
+        source = make_source(spec, plan.trials, earlier, jobs=jobs, metric=plan.metric,
+                             goal=plan.goal, base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
@@ -118,6 +120,39 @@ def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, tas
             "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
             "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
             "trials": [trial.id for trial in trials]}
+
+
+def _start_over(store: ResultsStore, spec: SweepSpec, trials: list[Trial], log: Log) -> None:
+    """``--no-resume``: delete this sweep's trials, so that they are trained again, and keep
+    the others in the folder (the trials of other configurations, which a later sweep reuses).
+
+    This sweep's trials are those of its expansion; for bayes, whose trials are proposed as it
+    runs, those an earlier run of the same config recorded in sweep.json.
+    """
+    ids = [trial.id for trial in trials]
+    previous = store.read_sweep() or {}
+    if spec.method == "bayes" and _same_config(previous.get("config"), spec.raw):
+        ids = [str(trial_id) for trial_id in previous.get("trials") or ()]
+    replaced = len(store.forget(ids))
+    kept = len(store.layout.trial_ids())
+    said = []
+    if replaced:
+        said.append(f"deleted the {_n(replaced, 'earlier trial')} of this sweep, to train "
+                    f"{'it' if replaced == 1 else 'them'} again")
+    if kept:
+        said.append(f"kept the {_n(kept, 'trial')} of other configurations (a later sweep "
+                    f"with those settings reuses them)")
+    if said:
+        log(f"--no-resume: {store.folder}: {'; '.join(said)}")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _same_config(recorded: Any, raw: dict[str, Any]) -> bool:
+    """Whether sweep.json's config (read back from JSON) is this spec's."""
+    return json.dumps(recorded, sort_keys=True) == json.dumps(raw, sort_keys=True, default=str)
 
 
 def _say_resuming(log: Log, spec: SweepSpec, sweep: _SweepRun) -> None:

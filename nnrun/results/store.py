@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -64,11 +64,30 @@ class ResultsStore:
             lock.release()
 
     def clear(self) -> None:
-        """Forget every earlier trial (``--no-resume``); plots are left alone."""
+        """Forget every earlier trial of every sweep in the folder; plots are left alone."""
         shutil.rmtree(self.trials_dir, ignore_errors=True)
         for path in (self.layout.summary_csv, self.layout.sweep_json):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+    def forget(self, trial_ids: Iterable[str]) -> list[str]:
+        """Delete these trials' folders (``--no-resume``), and summary.csv, which is rebuilt;
+        the other trials of the folder stay. Returns the ids of the folders that were there.
+
+        result.json goes first: a kill half-way leaves an unfinished trial, never a record
+        whose files are gone."""
+        removed = []
+        for trial_id in trial_ids:
+            folder = self.layout.trial_dir(trial_id)
+            if not folder.is_dir():
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                (folder / RESULT_JSON).unlink()
+            shutil.rmtree(folder)
+            removed.append(trial_id)
+        with contextlib.suppress(FileNotFoundError):
+            self.layout.summary_csv.unlink()
+        return removed
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.layout.trial_dir(trial_id)
