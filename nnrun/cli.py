@@ -143,6 +143,11 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     done = sum(outcome.counts.values())
     print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
           + (f", {outcome.resumed} of them from an earlier run" if outcome.resumed else ""))
+    if outcome.write_error:
+        _err(f"error: {outcome.write_error}; the sweep stopped there. The {done} finished "
+             f"trials are saved in {outcome.folder}; make room or fix the folder, then run the "
+             f"same command again to resume")
+        return EXIT_USAGE
     if outcome.interrupted:
         _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
              f"same command again to resume")

@@ -46,6 +46,7 @@ class SweepOutcome:
     counts: Counter = field(default_factory=Counter)
     interrupted: bool = False
     stopped_on_failure: bool = False
+    write_error: str | None = None  # a write into the folder failed: the sweep stopped there
 
     @property
     def failed(self) -> int:
@@ -88,6 +89,7 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     plan = preflight(spec, on_this_machine=scheduler is None)
     store = ResultsStore(Path(out) / spec.name)
     with store.locked():
+        store.check_writable()
         if not resume:
             _start_over(store, spec, plan.trials, log)
         # What an earlier (or killed) run left: grid and random skip the trials it finished,
@@ -98,7 +100,10 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
                              read_checkpoint=store.read_checkpoint)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
-        sweep.begin(resume)
+        try:
+            sweep.begin(resume)
+        except OSError as error:  # nothing trained yet: a plain error
+            raise NnrunError(f"{_write_failure(error)}; fix that or give another --out") from None
         _say_resuming(log, spec, sweep)
         progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
         try:
@@ -133,7 +138,11 @@ def _start_over(store: ResultsStore, spec: SweepSpec, trials: list[Trial], log: 
     previous = store.read_sweep() or {}
     if spec.method == "bayes" and _same_config(previous.get("config"), spec.raw):
         ids = [str(trial_id) for trial_id in previous.get("trials") or ()]
-    replaced = len(store.forget(ids))
+    try:
+        replaced = len(store.forget(ids))
+    except OSError as error:
+        raise NnrunError(f"--no-resume: cannot delete the earlier trials in {store.folder}: "
+                         f"{error.strerror or error}") from None
     kept = len(store.layout.trial_ids())
     said = []
     if replaced:
@@ -196,7 +205,11 @@ class _SweepRun:
         the sweep (--fail-fast, --max-failures) or Ctrl-C does (KeyboardInterrupt)."""
         try:
             for task, result in results:
-                record = self.write(task, result)
+                try:
+                    record = self.write(task, result)
+                except OSError as error:  # no permission, a full disk: stop, as Ctrl-C does
+                    self.outcome.write_error = _write_failure(error)
+                    break
                 progress.update(record)
                 if ctrl_c.is_set():  # its KeyboardInterrupt was swallowed (see interrupts)
                     raise KeyboardInterrupt
@@ -234,11 +247,24 @@ class _SweepRun:
 
     def finish(self) -> None:
         """The last summary.csv and sweep.json: the trial ids, and the end time once every
-        trial has its record and the sweep was not interrupted."""
-        self.write_summary()
+        trial has its record and the sweep was not interrupted. A write that fails leaves the
+        file as it was (the records are what counts) and is noted in the outcome."""
         order = self.source.order
         self.outcome.counts = Counter(self.records[i].status for i in order if i in self.records)
         self.meta["trials"] = list(order)
-        if self.source.complete and not self.outcome.interrupted:
+        if self.source.complete and not self.outcome.interrupted and \
+                self.outcome.write_error is None:
             self.meta["finished_at"] = utc_now()
-        self.store.write_sweep(self.meta)
+        for write in (self.write_summary, lambda: self.store.write_sweep(self.meta)):
+            try:
+                write()
+            except OSError as error:
+                self.outcome.write_error = self.outcome.write_error or _write_failure(error)
+
+
+def _write_failure(error: OSError) -> str:
+    """What the user reads when a write into the results folder fails."""
+    where = f"{error.filename}: " if error.filename else ""
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        return f"cannot write {where}a file is in the way, where nnrun makes a folder"
+    return f"cannot write {where}{error.strerror or error}"

@@ -20,6 +20,7 @@ from nnrun.results.checkpoint import load_state, save_state
 from nnrun.results.files import (
     atomic_write_bytes,
     atomic_write_text,
+    check_writable,
     csv_text,
     finite_only,
     npz_bytes,
@@ -62,6 +63,19 @@ class ResultsStore:
             yield self
         finally:
             lock.release()
+
+    def check_writable(self) -> None:
+        """NnrunError (exit 2, before any training) unless the folder and its trials/ can be
+        written: a folder of someone else's, a read-only mount, a file where a folder goes."""
+        for folder in (self.folder, self.trials_dir):
+            try:
+                check_writable(folder)
+            except OSError as error:
+                reason = ("a file is in the way: it must be a folder"
+                          if isinstance(error, FileExistsError | NotADirectoryError)
+                          else error.strerror or str(error))
+                raise NnrunError(f"cannot write into the results folder {folder}: {reason}; "
+                                 f"fix that or give another --out") from None
 
     def clear(self) -> None:
         """Forget every earlier trial of every sweep in the folder; plots are left alone."""
