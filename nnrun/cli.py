@@ -107,7 +107,8 @@ def sweep(
                                           "exit without training.")] = False,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip trials that "
                                          "already finished in the results folder (default), "
-                                         "or start the sweep over.")] = True,
+                                         "or train this sweep's trials again (the trials of "
+                                         "other configurations there are kept).")] = True,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed "
                                             "trial.")] = False,
     max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "
@@ -121,15 +122,13 @@ def sweep(
     file. Running the same command again resumes: finished trials are kept.
     """
     from nnrun.config import load_config
+    from nnrun.driver.sweep import check_options, run_sweep
 
-    if scheduler is not None and backend is not Backend.dask:
-        raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
-                         "--backend dask")
+    check_options(jobs, backend.value, scheduler)  # --dry-run too: it says what would run
     spec = load_config(config, set_ or [])
     if dry_run:
         _print_dry_run(spec)
         return
-    from nnrun.driver import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
                         resume=resume, fail_fast=fail_fast, max_failures=max_failures)
@@ -144,6 +143,11 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     done = sum(outcome.counts.values())
     print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
           + (f", {outcome.resumed} of them from an earlier run" if outcome.resumed else ""))
+    if outcome.write_error:
+        _err(f"error: {outcome.write_error}; the sweep stopped there. The {done} finished "
+             f"trials are saved in {outcome.folder}; make room or fix the folder, then run the "
+             f"same command again to resume")
+        return EXIT_USAGE
     if outcome.interrupted:
         _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
              f"same command again to resume")

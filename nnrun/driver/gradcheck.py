@@ -9,6 +9,7 @@ from typing import Any
 from nnrun.config import SweepSpec, load_config
 from nnrun.core import gradcheck
 from nnrun.data.cache import get_dataset
+from nnrun.driver.preflight import inspect_data
 from nnrun.errors import ConfigError, NnrunError
 from nnrun.model import build_network
 from nnrun.search import Trial, choices_of, expand, make_trial
@@ -34,8 +35,10 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
     spec = load_config(config_path, overrides or [])
     base_dir = str(Path(spec.path).resolve().parent)
     trials = expand(spec) if spec.method != "bayes" else _bayes_networks(spec)
+    inspect_data(trials, base_dir, spec)  # every bad data file, at its line
     rows: list[dict[str, Any]] = []
     seen: set[tuple[str, str, str]] = set()
+    networks: set[str] = set()  # as built: output "auto" and "softmax" can be one network
     for trial in trials:
         config = trial.config
         key = (canonical_json({k: config["model"][k] for k in MODEL_KEYS}), config["loss"],
@@ -45,11 +48,14 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
         seen.add(key)
         dataset = get_dataset(config["data"], base_dir)
         net = build_network(config, dataset, dtype="float64")
+        row = {"sizes": list(net.sizes), "activation": net.activation,
+               "output": net.output, "loss": net.loss}  # output: the one "auto" chose
+        built = canonical_json({**row, "init": net.init, "data": key[2]})
+        if built in networks:
+            continue
+        networks.add(built)
         X, Y = dataset.X_train[:samples], dataset.Y_train[:samples]
-        error = gradcheck(net, X, Y, eps=EPS)
-        rows.append({"sizes": list(net.sizes), "activation": config["model"]["activation"],
-                     "output": config["model"]["output"], "loss": config["loss"],
-                     "max_rel_error": float(error)})
+        rows.append({**row, "max_rel_error": float(gradcheck(net, X, Y, eps=EPS))})
     return rows
 
 

@@ -8,6 +8,7 @@ writes each result as it arrives.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 import threading
@@ -45,6 +46,7 @@ class SweepOutcome:
     counts: Counter = field(default_factory=Counter)
     interrupted: bool = False
     stopped_on_failure: bool = False
+    write_error: str | None = None  # a write into the folder failed: the sweep stopped there
 
     @property
     def failed(self) -> int:
@@ -59,6 +61,17 @@ def default_jobs() -> int:
         return max(1, os.cpu_count() or 1)
 
 
+def check_options(jobs: int | None, backend: str = "loky", scheduler: str | None = None
+                  ) -> None:
+    """The sweep's options, checked before anything else (``--dry-run`` included): NnrunError
+    (exit 2) for a number of jobs below 1, or a scheduler without the dask backend."""
+    if jobs is not None and jobs < 1:  # not `or`: --jobs 0 is a mistake
+        raise NnrunError(f"--jobs must be at least 1, not {jobs}")
+    if scheduler is not None and backend != "dask":
+        raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
+                         "--backend dask")
+
+
 def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
@@ -70,23 +83,27 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     ``interrupted``); a re-run resumes. ``worker`` trains one task (tests put their own in).
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
-    jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
-    if jobs < 1:
-        raise NnrunError(f"--jobs must be at least 1, not {jobs}")
+    check_options(jobs, backend, scheduler)
+    jobs = default_jobs() if jobs is None else jobs
     # trials on a cluster of your own have its machines' memory, not this one's
     plan = preflight(spec, on_this_machine=scheduler is None)
     store = ResultsStore(Path(out) / spec.name)
     with store.locked():
+        store.check_writable()
         if not resume:
-            store.clear()
+            _start_over(store, spec, plan.trials, log)
         # What an earlier (or killed) run left: grid and random skip the trials it finished,
         # halving and bayes replay their decisions from its records and checkpoints.
-        source = make_source(spec, plan.trials, store.read_results(), jobs=jobs,
-                             metric=plan.metric, goal=plan.goal, base_dir=plan.base_dir,
+        earlier = store.read_results() if resume else {}
+        source = make_source(spec, plan.trials, earlier, jobs=jobs, metric=plan.metric,
+                             goal=plan.goal, base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
-        sweep.begin(resume)
+        try:
+            sweep.begin(resume)
+        except OSError as error:  # nothing trained yet: a plain error
+            raise NnrunError(f"{_write_failure(error)}; fix that or give another --out") from None
         _say_resuming(log, spec, sweep)
         progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
         try:
@@ -108,6 +125,43 @@ def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, tas
             "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
             "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
             "trials": [trial.id for trial in trials]}
+
+
+def _start_over(store: ResultsStore, spec: SweepSpec, trials: list[Trial], log: Log) -> None:
+    """``--no-resume``: delete this sweep's trials, so that they are trained again, and keep
+    the others in the folder (the trials of other configurations, which a later sweep reuses).
+
+    This sweep's trials are those of its expansion; for bayes, whose trials are proposed as it
+    runs, those an earlier run of the same config recorded in sweep.json.
+    """
+    ids = [trial.id for trial in trials]
+    previous = store.read_sweep() or {}
+    if spec.method == "bayes" and _same_config(previous.get("config"), spec.raw):
+        ids = [str(trial_id) for trial_id in previous.get("trials") or ()]
+    try:
+        replaced = len(store.forget(ids))
+    except OSError as error:
+        raise NnrunError(f"--no-resume: cannot delete the earlier trials in {store.folder}: "
+                         f"{error.strerror or error}") from None
+    kept = len(store.layout.trial_ids())
+    said = []
+    if replaced:
+        said.append(f"deleted the {_n(replaced, 'earlier trial')} of this sweep, to train "
+                    f"{'it' if replaced == 1 else 'them'} again")
+    if kept:
+        said.append(f"kept the {_n(kept, 'trial')} of other configurations (a later sweep "
+                    f"with those settings reuses them)")
+    if said:
+        log(f"--no-resume: {store.folder}: {'; '.join(said)}")
+
+
+def _n(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
+
+
+def _same_config(recorded: Any, raw: dict[str, Any]) -> bool:
+    """Whether sweep.json's config (read back from JSON) is this spec's."""
+    return json.dumps(recorded, sort_keys=True) == json.dumps(raw, sort_keys=True, default=str)
 
 
 def _say_resuming(log: Log, spec: SweepSpec, sweep: _SweepRun) -> None:
@@ -151,7 +205,11 @@ class _SweepRun:
         the sweep (--fail-fast, --max-failures) or Ctrl-C does (KeyboardInterrupt)."""
         try:
             for task, result in results:
-                record = self.write(task, result)
+                try:
+                    record = self.write(task, result)
+                except OSError as error:  # no permission, a full disk: stop, as Ctrl-C does
+                    self.outcome.write_error = _write_failure(error)
+                    break
                 progress.update(record)
                 if ctrl_c.is_set():  # its KeyboardInterrupt was swallowed (see interrupts)
                     raise KeyboardInterrupt
@@ -189,11 +247,24 @@ class _SweepRun:
 
     def finish(self) -> None:
         """The last summary.csv and sweep.json: the trial ids, and the end time once every
-        trial has its record and the sweep was not interrupted."""
-        self.write_summary()
+        trial has its record and the sweep was not interrupted. A write that fails leaves the
+        file as it was (the records are what counts) and is noted in the outcome."""
         order = self.source.order
         self.outcome.counts = Counter(self.records[i].status for i in order if i in self.records)
         self.meta["trials"] = list(order)
-        if self.source.complete and not self.outcome.interrupted:
+        if self.source.complete and not self.outcome.interrupted and \
+                self.outcome.write_error is None:
             self.meta["finished_at"] = utc_now()
-        self.store.write_sweep(self.meta)
+        for write in (self.write_summary, lambda: self.store.write_sweep(self.meta)):
+            try:
+                write()
+            except OSError as error:
+                self.outcome.write_error = self.outcome.write_error or _write_failure(error)
+
+
+def _write_failure(error: OSError) -> str:
+    """What the user reads when a write into the results folder fails."""
+    where = f"{error.filename}: " if error.filename else ""
+    if isinstance(error, FileExistsError | NotADirectoryError):
+        return f"cannot write {where}a file is in the way, where nnrun makes a folder"
+    return f"cannot write {where}{error.strerror or error}"

@@ -123,3 +123,14 @@ def test_clear_forgets_trials(tmp_path: Path) -> None:
     store.write_summary([record("abc")], [], "classification")
     store.clear()
     assert store.read_result("abc") is None and not (tmp_path / "summary.csv").exists()
+
+
+def test_forget_deletes_only_the_trials_named(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path)
+    for trial_id in ("abc", "def"):
+        store.write_trial({"seed": 1}, record(trial_id), **ARTIFACTS)
+    store.write_summary([record("abc"), record("def")], [], "classification")
+    assert store.forget(["abc", "missing"]) == ["abc"]
+    assert store.read_result("abc") is None and not (tmp_path / "trials" / "abc").exists()
+    assert store.read_result("def") is not None
+    assert not (tmp_path / "summary.csv").exists()  # rebuilt by the sweep
