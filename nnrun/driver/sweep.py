@@ -209,15 +209,15 @@ class _SweepRun:
             for task, result in results:
                 try:
                     record = self.write(task, result)
+                    if time.monotonic() - self.last_summary > SUMMARY_EVERY_S:
+                        self.write_summary()
+                        self.last_summary = time.monotonic()
                 except OSError as error:  # no permission, a full disk: stop, as Ctrl-C does
                     self.outcome.write_error = _write_failure(error)
                     break
                 progress.update(record)
                 if ctrl_c.is_set():  # its KeyboardInterrupt was swallowed (see interrupts)
                     raise KeyboardInterrupt
-                if time.monotonic() - self.last_summary > SUMMARY_EVERY_S:
-                    self.write_summary()
-                    self.last_summary = time.monotonic()
                 if self._stops(record, progress.failed):
                     self.outcome.stopped_on_failure = True
                     break
