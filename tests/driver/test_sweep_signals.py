@@ -51,7 +51,8 @@ def _workers_of(pid: int, jobs: int) -> list[int]:
 
 @pytest.mark.slow
 @pytest.mark.parametrize(("signum", "jobs"), [(signal.SIGTERM, 2), (signal.SIGHUP, 2),
-                                              (signal.SIGTERM, 1)])
+                                              (signal.SIGTERM, 1), (signal.SIGINT, 2)],
+                         ids=["SIGTERM", "SIGHUP", "SIGTERM-inline", "SIGINT"])
 def test_sigterm_and_sighup_stop_a_sweep_as_ctrl_c_does(tmp_path: Path, signum: int,
                                                         jobs: int) -> None:
     config, out = _long_config(tmp_path), tmp_path / "out"
@@ -67,10 +68,10 @@ def test_sigterm_and_sighup_stop_a_sweep_as_ctrl_c_does(tmp_path: Path, signum: 
         if process.poll() is None:
             process.kill()
             process.wait()
-    assert process.returncode == 128 + signum, stderr  # 143 SIGTERM, 129 SIGHUP
+    assert process.returncode == 128 + signum, stderr  # 143 SIGTERM, 129 SIGHUP, 130 Ctrl-C
     finished = {p.parent.name for p in folder.glob("trials/*/result.json")}
-    name = signal.Signals(signum).name
-    assert (f"interrupted by {name}: the {len(finished)} finished trials are saved in "
+    by = "" if signum == signal.SIGINT else f" by {signal.Signals(signum).name}"
+    assert (f"interrupted{by}: the {len(finished)} finished trials are saved in "
             f"{folder}; run the same command again to resume") in stderr
     assert "Traceback" not in stderr
     assert 2 <= len(finished) < 8
