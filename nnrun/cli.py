@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -119,7 +120,8 @@ def sweep(
     Example: nnrun sweep experiments/quickstart.yaml --jobs 2 --set train.epochs=50
 
     Exit code 0 when every trial finished, 1 when a trial failed, 2 for a bad config or data
-    file. Running the same command again resumes: finished trials are kept.
+    file or a results folder that cannot be written, 130 / 143 / 129 when Ctrl-C / SIGTERM /
+    SIGHUP stopped it. Running the same command again resumes: finished trials are kept.
     """
     from nnrun.config import load_config
     from nnrun.driver.sweep import check_options, run_sweep
@@ -149,9 +151,11 @@ def _report_sweep(outcome: SweepOutcome) -> int:
              f"same command again to resume")
         return EXIT_USAGE
     if outcome.interrupted:
-        _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
-             f"same command again to resume")
-        return EXIT_INTERRUPTED
+        by = f" by {signal.Signals(outcome.signal).name}" if outcome.signal else ""
+        _err(f"interrupted{by}: the {done} finished trials are saved in {outcome.folder}; run "
+             f"the same command again to resume")
+        # as a shell reports a process killed by the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
+        return 128 + outcome.signal if outcome.signal else EXIT_INTERRUPTED
     if outcome.stopped_on_failure:
         _err("stopped after a failed trial (--fail-fast / --max-failures)")
     if outcome.failed:

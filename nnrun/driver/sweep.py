@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
-import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
@@ -21,7 +21,7 @@ from typing import Any
 
 from nnrun import __version__
 from nnrun.config import SweepSpec
-from nnrun.driver.interrupts import ctrl_c_noted
+from nnrun.driver.interrupts import Interrupt, ctrl_c_noted
 from nnrun.driver.preflight import Preflight, preflight
 from nnrun.driver.progress import SweepProgress
 from nnrun.errors import NnrunError
@@ -47,6 +47,7 @@ class SweepOutcome:
     interrupted: bool = False
     stopped_on_failure: bool = False
     write_error: str | None = None  # a write into the folder failed: the sweep stopped there
+    signal: int | None = None  # the signal that interrupted it (None: Ctrl-C or none)
 
     @property
     def failed(self) -> int:
@@ -200,29 +201,32 @@ class _SweepRun:
         self.store.write_sweep(self.meta)
 
     def run(self, results: Iterator[tuple[Task, TrialResult]], progress: SweepProgress,
-            ctrl_c: threading.Event) -> None:
+            ctrl_c: Interrupt) -> None:
         """Write each result as it arrives, until the source has no task left, a failure stops
-        the sweep (--fail-fast, --max-failures) or Ctrl-C does (KeyboardInterrupt)."""
+        the sweep (--fail-fast, --max-failures) or Ctrl-C, SIGTERM or SIGHUP does
+        (KeyboardInterrupt)."""
         try:
             for task, result in results:
                 try:
                     record = self.write(task, result)
+                    if time.monotonic() - self.last_summary > SUMMARY_EVERY_S:
+                        self.write_summary()
+                        self.last_summary = time.monotonic()
                 except OSError as error:  # no permission, a full disk: stop, as Ctrl-C does
                     self.outcome.write_error = _write_failure(error)
                     break
                 progress.update(record)
                 if ctrl_c.is_set():  # its KeyboardInterrupt was swallowed (see interrupts)
                     raise KeyboardInterrupt
-                if time.monotonic() - self.last_summary > SUMMARY_EVERY_S:
-                    self.write_summary()
-                    self.last_summary = time.monotonic()
                 if self._stops(record, progress.failed):
                     self.outcome.stopped_on_failure = True
                     break
         finally:
+            if ctrl_c.signum not in (None, signal.SIGINT):
+                self.outcome.signal = ctrl_c.signum
             close = getattr(results, "close", None)
             if close is not None:
-                close()
+                close()  # the workers are stopped before the last files are written
         if ctrl_c.is_set():
             raise KeyboardInterrupt
 

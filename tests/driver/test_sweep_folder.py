@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from helpers.cli import ROOT, run_nnrun
 
 
@@ -104,17 +105,19 @@ def test_a_write_that_fails_mid_sweep_stops_it_cleanly_and_a_rerun_resumes(
         again.stdout)
 
 
-# Disk full from the third result on: every later write fails (ENOSPC), summary.csv and
-# sweep.json included. Injected by wrapping the one function every file goes through.
+# The disk is full from the (N+1)-th write of a file named NAME on (sys.argv[1] "NAME:N"):
+# every write from then on fails (ENOSPC), summary.csv and sweep.json included. Injected by
+# wrapping the one function every file of the folder goes through.
 DISK_FULL = """
 import errno, os, sys
 import nnrun.results.files as files, nnrun.results.store as store
 real = files.atomic_write_bytes
-results = []
+name, after = sys.argv.pop(1).split(":")
+seen = []
 def full(path, data):
-    if path.name == "result.json":
-        results.append(path)
-    if len(results) > 2:
+    if path.name == name:
+        seen.append(path)
+    if len(seen) > int(after):
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
     real(path, data)
 files.atomic_write_bytes = store.atomic_write_bytes = full
@@ -124,20 +127,25 @@ app()
 """
 
 
+@pytest.mark.parametrize(("full_from", "finished"), [("result.json:2", 2),
+                                                     ("summary.csv:0", 1)])
 def test_a_full_disk_mid_sweep_stops_it_cleanly_with_what_finished_on_disk(
-        small_config: Path, tmp_path: Path) -> None:
+        small_config: Path, tmp_path: Path, full_from: str, finished: int) -> None:
     import subprocess
     import sys
 
     out, folder = tmp_path / "out", tmp_path / "out" / "small"
-    full = subprocess.run([sys.executable, "-c", DISK_FULL, "sweep", small_config, "--out", out,
-                           "-j", "1"], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    full = subprocess.run([sys.executable, "-c", DISK_FULL, full_from, "sweep", small_config,
+                           "--out", out, "-j", "1"], capture_output=True, text=True,
+                          timeout=300, cwd=ROOT)
     assert full.returncode == 2, full.stderr
     assert "Traceback" not in full.stderr
-    assert "No space left on device; the sweep stopped there. The 2 finished trials" in (
-        full.stderr)
-    assert len(list(folder.glob("trials/*/result.json"))) == 2
+    name = full_from.split(":")[0]
+    assert f"/{name}: No space left on device; the sweep stopped there. The {finished} " \
+           f"finished trials are saved in {folder}" in full.stderr, full.stderr
+    assert len(list(folder.glob("trials/*/result.json"))) == finished
     _all_files_whole(folder)
     again = run_nnrun("sweep", small_config, "--out", out, "-j", "1")
     assert again.returncode == 0, again.stderr
-    assert "4 of 4 trials finished (4 ok), 2 of them from an earlier run" in again.stdout
+    assert f"4 of 4 trials finished (4 ok), {finished} of them from an earlier run" in (
+        again.stdout)
