@@ -126,6 +126,7 @@ def sweep(
         raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
                          "--backend dask")
     spec = load_config(config, set_ or [])
+    _say_notes(spec)
     if dry_run:
         _print_dry_run(spec)
         return
@@ -136,6 +137,12 @@ def sweep(
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)
+
+
+def _say_notes(spec: SweepSpec) -> None:
+    """What --set did to the sweep (a swept key it fixed), on stderr."""
+    for note in spec.notes:
+        _err(note)
 
 
 def _report_sweep(outcome: SweepOutcome) -> int:
@@ -273,6 +280,7 @@ def validate(
     from nnrun.search import ADAPTIVE, describe_search
 
     spec = load_config(config, set_ or [])
+    _say_notes(spec)
     trials = preflight(spec).trials
     if spec.method in ADAPTIVE:
         print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")
