@@ -128,6 +128,7 @@ def sweep(
 
     check_options(jobs, backend.value, scheduler)  # --dry-run too: it says what would run
     spec = load_config(config, set_ or [])
+    _say_notes(spec)
     if dry_run:
         _print_dry_run(spec)
         return
@@ -137,6 +138,12 @@ def sweep(
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)
+
+
+def _say_notes(spec: SweepSpec) -> None:
+    """What --set did to the sweep (a swept key it fixed), on stderr."""
+    for note in spec.notes:
+        _err(note)
 
 
 def _report_sweep(outcome: SweepOutcome) -> int:
@@ -281,6 +288,7 @@ def validate(
     from nnrun.search import ADAPTIVE, describe_search
 
     spec = load_config(config, set_ or [])
+    _say_notes(spec)
     trials = preflight(spec).trials
     if spec.method in ADAPTIVE:
         print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")

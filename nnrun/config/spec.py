@@ -37,6 +37,7 @@ class SweepSpec:
     seed: int
     repeats: int
     locations: dict[str, str] = field(default_factory=dict)  # dotted key -> "file:line:col"
+    notes: list[str] = field(default_factory=list)  # what --set did to the sweep, for stderr
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the validated file (defaults filled in), ready for json.dump."""
@@ -69,7 +70,9 @@ def load_config_text(text: str, filename: str, overrides: Sequence[str] = ()) ->
     model, parameters = Checker(reader, document).check()
     locations = {dotted_name(path): loc.render(filename)
                  for path, loc in reader.value_at.items() if path}
-    return _spec(model, parameters, Path(filename), locations)
+    spec = _spec(model, parameters, Path(filename), locations)
+    spec.notes = list(reader.notes)
+    return spec
 
 
 def _spec(model: ConfigFile, parameters: dict[str, Any], path: Path,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,8 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
     if samples < 1:
         raise NnrunError(f"--samples must be at least 1, not {samples}")
     spec = load_config(config_path, overrides or [])
+    for note in spec.notes:  # what --set took out of the sweep
+        print(note, file=sys.stderr, flush=True)
     base_dir = str(Path(spec.path).resolve().parent)
     trials = expand(spec) if spec.method != "bayes" else _bayes_networks(spec)
     inspect_data(trials, base_dir, spec)  # every bad data file, at its line

@@ -8,6 +8,7 @@ writes each result as it arrives.
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import signal
@@ -177,6 +178,16 @@ def _say_resuming(log: Log, spec: SweepSpec, sweep: _SweepRun) -> None:
             f"finished, running {source.n_trials - resumed}")
 
 
+def _with_current_params(records: dict[str, TrialRecord], trials: list[Trial]
+                         ) -> dict[str, TrialRecord]:
+    """The records an earlier run left, each with the current sweep's params of its trial: a
+    trial reused from a sweep that varied other keys recorded other params (summary.csv's row
+    must show this sweep's)."""
+    params = {trial.id: trial.params for trial in trials}
+    return {trial_id: dataclasses.replace(record, params={**record.params, **params[trial_id]})
+            if trial_id in params else record for trial_id, record in records.items()}
+
+
 class _SweepRun:
     """One run of a sweep in its results folder: the records so far (those an earlier run left
     and those written since), sweep.json, and summary.csv rewritten now and then."""
@@ -187,7 +198,8 @@ class _SweepRun:
         self.fail_fast, self.max_failures = fail_fast, max_failures
         self.parameters = list(spec.parameters)
         self.task = plan.dataset.task
-        self.records: dict[str, TrialRecord] = dict(source.resumed)
+        self.records: dict[str, TrialRecord] = _with_current_params(source.resumed,
+                                                                    plan.trials)
         self.meta = sweep_meta(spec, plan.trials, plan.metric, plan.goal, self.task)
         self.outcome = SweepOutcome(folder=store.folder, n_trials=source.n_trials,
                                     resumed=len(self.records))
