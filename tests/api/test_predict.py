@@ -9,33 +9,17 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import flowers_frame, write_flowers
 from helpers.cli import invoke, run_nnrun
+from helpers.flowers import flowers_frame, held_out_rows, write_flowers
 
 import nnrun
-from nnrun.data import load_dataset
 from nnrun.errors import NnrunError
 from nnrun.results import ResultsReader
 
 
-def held_out_rows(results: Path) -> pd.DataFrame:
-    """The rows of flowers.csv that the sweep held out as its test split, found by undoing the
-    scaling of the test split that the data stage builds."""
-    config = ResultsReader(results).config(nnrun.open_results(results).best_trial)
-    base_dir = results.parent.parent
-    dataset = load_dataset(config["data"], seed=config["data"]["seed"], base_dir=base_dir)
-    frame = flowers_frame()
-    raw = frame[dataset.feature_names].to_numpy()
-    unscaled = dataset.X_test * dataset.std + dataset.mean
-    distances = np.abs(unscaled[:, None, :] - raw[None, :, :]).max(axis=2)
-    rows = distances.argmin(axis=1)
-    assert distances[np.arange(len(rows)), rows].max() < 1e-9
-    return frame.iloc[rows]
-
-
 def test_predict_on_the_test_rows_gives_the_recorded_test_accuracy(flowers: Path,
                                                                    tmp_path: Path) -> None:
-    rows = held_out_rows(flowers)
+    rows = held_out_rows(flowers, nnrun.open_results(flowers).best_trial)
     # columns matched by name: shuffled, an extra one, the target present or not
     data = rows.assign(note="ignored")[["note", "width", "species", "petal", "sepal"]]
     data.to_csv(tmp_path / "test.csv", index=False)
