@@ -12,7 +12,7 @@ from nnrun.model.trained import Model
 from nnrun.results.best import BEST, find_trial
 from nnrun.results.model_files import is_trial_folder, read_model
 from nnrun.results.reader import ResultsReader
-from nnrun.vocabulary import FAILED
+from nnrun.vocabulary import DIVERGED, FAILED
 
 
 class ModelFolder(NamedTuple):
@@ -39,6 +39,9 @@ def model_folder(path: str | Path, trial: str | None = None) -> ModelFolder:
     if record is not None and record.status == FAILED:
         raise NnrunError(f"{path}: trial {trial_id} failed ({record.error}); it has no trained "
                          "model")
+    if record is not None and record.status == DIVERGED:
+        raise NnrunError(f"{path}: trial {trial_id} diverged: its weights are not finite, so "
+                         "it predicts nothing; pick another trial (`nnrun show` lists them)")
     config_path = meta.get("config_path") or "CONFIG"
     hint = (f"this sweep was run by an nnrun that saved no model files: run `nnrun sweep "
             f"{config_path} --no-resume` to train it again with them")

@@ -16,10 +16,20 @@ def _size(path: Path) -> str:
     return f"{size} B" if size < 1024 else f"{size / 1024:,.1f} KiB"
 
 
+def _yaml_lines(mapping: dict, indent: str) -> list[str]:
+    """A nested mapping as YAML's block style, with lists in flow style (``hidden: [8]``)."""
+    lines = []
+    for key, value in mapping.items():
+        if isinstance(value, dict) and value:
+            lines.append(f"{indent}{key}:")
+            lines += _yaml_lines(value, indent + "  ")
+        else:
+            lines.append(f"{indent}{key}: {format_value(value, 'null')}")
+    return lines
+
+
 def trial_text(folder: Path, trial: str) -> str:
     """The trial ``trial`` (an id, a unique start of one, or ``best``) as text."""
-    import yaml
-
     reader = ResultsReader(folder)
     reader.meta()
     trial_id = find_trial(reader, trial)
@@ -46,8 +56,7 @@ def trial_text(folder: Path, trial: str) -> str:
     if config is not None:
         resolved = {key: value for key, value in config.items() if key not in ("trial", "params")}
         lines += ["", "configuration:"]
-        lines += ["  " + line for line in
-                  yaml.safe_dump(resolved, sort_keys=False).rstrip().splitlines()]
+        lines += _yaml_lines(resolved, indent="  ")
     lines += ["", "files:"]
     lines += [f"  {path.name}  {_size(path)}" for path in sorted(trial_dir.iterdir())
               if path.is_file()]

@@ -85,3 +85,16 @@ def test_import_nnrun_stays_light() -> None:
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                           cwd=ROOT, check=True)
     assert done.stdout.splitlines() == ["[]", "True True"]
+
+
+def test_a_failed_or_diverged_trial_has_no_model_to_use(tmp_path: Path, cli) -> None:
+    folder = fx.random_regression(tmp_path / "reg")
+    records = nnrun.open_results(folder).summary
+    diverged = records.loc[records["status"] == "diverged", "trial"]
+    assert len(diverged)
+    result = invoke(cli, "predict", folder, tmp_path / "x.csv", "--trial", diverged.iloc[0])
+    assert result.exit_code == 2 and "diverged: its weights are not finite" in result.stderr
+    folder = fx.partial(tmp_path / "partial")
+    result = invoke(cli, "export", folder, "--trial", "pfailedyyyyy")
+    assert result.exit_code == 2 and "failed" in result.stderr and "no trained model" in \
+        result.stderr
