@@ -1,4 +1,5 @@
-"""The command line: `nnrun sweep | show | plot | check | validate | gradcheck`.
+"""The command line: `nnrun sweep | show | plot | check | validate | gradcheck | predict |
+export | refit`.
 
 Each command delegates to one module. Anything the user can fix raises NnrunError, which is
 printed on stderr as one clean message with exit code 2 (never a traceback). Results go to
@@ -203,12 +204,20 @@ def show(
                                             "configurations.")] = None,
     format_: Annotated[Format, typer.Option("--format", help="table (terminal), csv or "
                                             "markdown.")] = Format.table,
+    trial: Annotated[str | None, typer.Option(help="Show one trial instead: its config, final "
+                                              "metrics and files (an id from the trials "
+                                              "column, or best).")] = None,
 ) -> None:
     """Print the leaderboard: configurations ranked by the sweep's metric, mean ± std over
-    repeats.
+    repeats, with each configuration's trial ids.
 
-    Example: nnrun show results/quickstart --top 5
+    Example: nnrun show results/quickstart --top 5; nnrun show results/quickstart --trial best
     """
+    if trial is not None:
+        from nnrun.views.trial import trial_text
+
+        print(trial_text(results, trial), end="")
+        return
     from nnrun.views.leaderboard import leaderboard
 
     board = leaderboard(results, top=top)
@@ -323,6 +332,75 @@ def gradcheck(
     print(f"worst relative error {worst:.3e} (threshold {threshold:.0e}): {verdict}")
     if worst > threshold:
         raise typer.Exit(EXIT_FAILED)
+
+
+_TRIAL_HELP = ("The trial: best (the best repeat of the leaderboard's best configuration), a "
+               "trial id from `nnrun show`, or a unique start of one.")
+
+
+@app.command()
+@user_errors
+def predict(
+    results: Annotated[Path, typer.Argument(help="A results folder (results/<name>), or one "
+                                            "model's folder (a trial's, or a refit's).")],
+    data: Annotated[Path, typer.Argument(help="A csv file (columns matched by name, others "
+                                         "ignored) or an npz file with an array X.")],
+    trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
+    out: Annotated[Path | None, typer.Option(help="Write the csv here instead of to "
+                                             "stdout.")] = None,
+    proba: Annotated[bool, typer.Option("--proba", help="One probability column per class "
+                                        "instead of the predicted label.")] = False,
+) -> None:
+    """Predict with a trained model: a csv of predicted labels (as the training data wrote
+    them) or regression values (in the target's units), one row per row of DATA.
+
+    Example: nnrun predict results/quickstart new.csv --out predictions.csv
+    """
+    from nnrun.api.predict import predict_file
+
+    predict_file(results, data, trial, out, proba)
+
+
+class ExportFormat(StrEnum):
+    onnx = "onnx"
+
+
+@app.command()
+@user_errors
+def export(
+    results: Annotated[Path, typer.Argument(help="A results folder, or one model's folder.")],
+    trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
+    format_: Annotated[ExportFormat, typer.Option("--format", help="onnx: the whole predictor "
+                                                  "(scaling, layers, output) as one ONNX "
+                                                  "graph.")] = ExportFormat.onnx,
+    out: Annotated[Path | None, typer.Option(help="The file to write (default: model.onnx "
+                                             "in the current folder).")] = None,
+) -> None:
+    """Export a trained model, e.g. to ONNX for onnxruntime (needs the onnx extra).
+
+    Example: nnrun export results/quickstart --trial best --format onnx --out model.onnx
+    """
+    from nnrun.api.onnx_export import export_onnx
+
+    written = export_onnx(results, trial, out or Path("model.onnx"))
+    print(written)
+
+
+@app.command()
+@user_errors
+def refit(
+    results: Annotated[Path, typer.Argument(help="A results folder (results/<name>).")],
+    trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
+) -> None:
+    """Retrain a trial's configuration on training + validation data for its best number of
+    epochs (as scikit-learn's refit); the test split stays untouched and its score is
+    reported. The model goes to RESULTS/refit/<trial>/, which predict and export accept.
+
+    Example: nnrun refit results/quickstart && nnrun predict results/quickstart/refit/<id> x.csv
+    """
+    from nnrun.api.refit import refit_trial
+
+    print(refit_trial(results, trial))
 
 
 def main() -> None:

@@ -25,6 +25,7 @@ class Targets(NamedTuple):
     Y: np.ndarray  # one-hot (n, classes), or (n, outputs) regression targets, float64
     classes: list[str] | None
     codes: np.ndarray | None
+    values: list | None = None  # the class labels as the data holds them, in the same order
 
 
 def targets(raw: Raw, requested: str) -> Targets:
@@ -37,7 +38,8 @@ def targets(raw: Raw, requested: str) -> Targets:
     if task == "regression":
         return Targets(task, y_all.astype(np.float64).reshape(len(y_all), -1), None, None)
     classes, codes = encode_labels(y_all, raw.source)
-    return Targets(task, np.eye(len(classes))[codes], classes, codes)
+    return Targets(task, np.eye(len(classes))[codes], classes, codes,
+                   label_values(y_all))
 
 
 def decide_task(y: np.ndarray, requested: str, source: str) -> str:
@@ -73,6 +75,12 @@ def encode_labels(y: np.ndarray, source: str) -> tuple[list[str], np.ndarray]:
         raise DataError(f"{source}: the target has only one class ({classes[0]!r} in all "
                         f"{len(y)} samples); classification needs at least two")
     return classes, codes.reshape(-1)
+
+
+def label_values(y: np.ndarray) -> list:
+    """The sorted distinct labels of y as Python values (str, int, float, bool), in the order of
+    :func:`encode_labels`' classes: what a prediction gives back to the user."""
+    return np.unique(y if y.dtype.kind in "biuf" else y.astype(str)).tolist()
 
 
 class Rows(NamedTuple):
@@ -168,22 +176,26 @@ def _per_class(class_counts: np.ndarray, n_samples: int, sizes: list[int],
     return per_class
 
 
-def standardize(X_train, *others):
-    """z-score every column with the training split's mean and standard deviation; a column
-    constant over the training split keeps scale 1 (it is only centred)."""
+def scaler(X_train: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The training split's mean and standard deviation of every column; a column constant
+    over the training split keeps scale 1 (it is only centred)."""
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std[np.ptp(X_train, axis=0) == 0] = 1.0
-    return [(X - mean) / std for X in (X_train, *others)]
+    return mean, std
+
 
 
 def to_dataset(name: str, raw: Raw, targets: Targets, rows: Rows, scale: bool) -> Dataset:
     """The Dataset of the split rows: float64, C-contiguous, features z-scored if ``scale``."""
     X_train, X_val, X_test = (np.asarray(rows.X[indices], dtype=np.float64)
                               for indices in (rows.train, rows.val, rows.test))
+    mean = std = None
     if scale:
-        X_train, X_val, X_test = standardize(X_train, X_val, X_test)
+        mean, std = scaler(X_train)
+        X_train, X_val, X_test = ((X - mean) / std for X in (X_train, X_val, X_test))
     Y = targets.Y
     arrays = [X_train, Y[rows.train], X_val, Y[rows.val], X_test, Y[rows.test]]
     return Dataset(name, targets.task, *(np.ascontiguousarray(a, dtype=np.float64) for a in arrays),
-                   classes=targets.classes, feature_names=list(raw.feature_names))
+                   classes=targets.classes, feature_names=list(raw.feature_names),
+                   class_values=targets.values, mean=mean, std=std)

@@ -41,7 +41,8 @@ DATASETS: dict[str, Builder] = {
 }
 
 
-def load_dataset(spec: dict, seed: int, base_dir: Path | None = None) -> Dataset:
+def load_dataset(spec: dict, seed: int, base_dir: Path | None = None,
+                 merge_validation: bool = False) -> Dataset:
     """Build the data set a config's `data:` block describes, split and scaled.
 
     spec: the `data:` block as a dict; missing keys take the defaults in `DEFAULTS`.
@@ -54,6 +55,8 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None) -> Dataset
     for classification (each class split in the same proportions, at least one sample of each
     class in every non-empty split). mnist1d keeps its own 1000-sample test split, so it
     ignores test_fraction and takes validation out of its 4000 training samples.
+    merge_validation: train on the training and validation rows together (``nnrun refit``),
+        scaled by their mean and standard deviation; the test rows are the same as without it.
     Raises DataError, naming the file or data set, for anything wrong with the data.
     """
     spec = _with_defaults(spec)
@@ -64,6 +67,8 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None) -> Dataset
     # The split draws from its own stream of the seed, apart from the synthetic draw.
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     rows = split_rows(raw, found, fractions, rng, auto_task=spec["task"] == raw.task == "auto")
+    if merge_validation:
+        rows = rows._replace(train=np.concatenate([rows.train, rows.val]), val=rows.val[:0])
     return to_dataset(spec["dataset"], raw, found, rows, scale=spec["standardize"])
 
 

@@ -247,7 +247,8 @@ class _SweepRun:
         source; returns the record as stored."""
         record = self.store.write_trial(task.config, task.marked(result.record),
                                         history=result.history, weights=result.weights,
-                                        biases=result.biases, state=result.state)
+                                        biases=result.biases, state=result.state,
+                                        model=result.model, scaler=result.scaler)
         self.records[task.trial_id] = record
         self.source.tell(task, record)
         return record

@@ -69,7 +69,8 @@ class Task:
 @dataclass
 class TrialResult:
     """What a worker returns: the trial's record (result.json) and what the writer stores beside
-    it: the metrics of each epoch, the final weights and biases, and the trainer's state when a
+    it: the metrics of each epoch, the final weights and biases, what a model file says of them
+    and the input scaling (:mod:`nnrun.results.model_files`), and the trainer's state when a
     continued trial can go on."""
 
     record: TrialRecord
@@ -77,6 +78,8 @@ class TrialResult:
     weights: list[np.ndarray] | None = None
     biases: list[np.ndarray] | None = None
     state: dict[str, Any] | None = None
+    model: dict[str, Any] | None = None
+    scaler: dict[str, np.ndarray] | None = None
 
 
 Worker = Callable[[Task], TrialResult]

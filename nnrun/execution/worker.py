@@ -19,6 +19,7 @@ from nnrun.data.cache import get_dataset
 from nnrun.errors import NnrunError
 from nnrun.execution.base import Continuation, Task, TrialResult
 from nnrun.model import build_network, trial_seeds
+from nnrun.model.trained import describe, scaler_arrays
 from nnrun.results.record import TrialRecord
 from nnrun.vocabulary import DIVERGED, FAILED, STOPPED
 
@@ -146,4 +147,5 @@ def _train(task: Task, continuation: Continuation | None) -> TrialResult:
     return TrialResult(record, history=history,
                        weights=[np.array(w) for w in net.weights],
                        biases=[np.array(b) for b in net.biases],
-                       state=state)
+                       state=state, model=describe(config, dataset, net, task.trial_id),
+                       scaler=scaler_arrays(dataset))

@@ -7,13 +7,20 @@
   .nnrun.lock                     held (flock) while a sweep writes the folder
   trials/<id>/config.yaml         the resolved trial config
   trials/<id>/metrics.csv         one row an epoch
-  trials/<id>/weights.npz         final weights W1..WL, b1..bL
+  trials/<id>/weights.npz         final weights W1..WL, b1..bL, and the input scaling
+                                  (mean, std) when the features were standardised
+  trials/<id>/model.json          what prediction needs besides the arrays: layer sizes,
+                                  activations, task, dtype, feature names, class labels
+                                  (nnrun.results.model_files)
   trials/<id>/checkpoint.npz      halving: the trainer's state where a rung stopped it (arrays,
                                   plus the scalars as JSON text); removed once the trial ends ok
                                   or diverged, kept where a trial stays stopped
   trials/<id>/result.json         status, final metrics, timings; written last, it marks the
                                   trial as done (a folder without it is an unfinished trial)
   plots/                          `nnrun plot`'s pictures and report.md
+  refit/<id>/                     `nnrun refit`: trial <id> retrained on train + validation
+                                  (config.yaml, metrics.csv, weights.npz, model.json,
+                                  result.json, as a trial folder)
 ```
 
 Code outside :mod:`nnrun.results` reads and writes through the reader and the writer, or asks a
@@ -33,7 +40,9 @@ METRICS_CSV = "metrics.csv"
 WEIGHTS_NPZ = "weights.npz"
 CHECKPOINT_NPZ = "checkpoint.npz"
 RESULT_JSON = "result.json"
+MODEL_JSON = "model.json"
 PLOTS = "plots"
+REFIT = "refit"
 
 
 class Layout:
@@ -46,13 +55,14 @@ class Layout:
         self.lock = self.folder / LOCK_NAME
         self.trials_dir = self.folder / TRIALS
         self.plots_dir = self.folder / PLOTS
+        self.refit_dir = self.folder / REFIT
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.trials_dir / trial_id
 
     def trial_file(self, trial_id: str, name: str) -> Path:
         """A file of a trial's folder: ``name`` is one of CONFIG_YAML, METRICS_CSV,
-        WEIGHTS_NPZ, CHECKPOINT_NPZ, RESULT_JSON."""
+        WEIGHTS_NPZ, MODEL_JSON, CHECKPOINT_NPZ, RESULT_JSON."""
         return self.trials_dir / trial_id / name
 
     def trial_ids(self) -> list[str]:

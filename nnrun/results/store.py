@@ -37,6 +37,7 @@ from nnrun.results.layout import (
     Layout,
 )
 from nnrun.results.lock import SweepLock
+from nnrun.results.model_files import write_model
 from nnrun.results.reader import ResultsReader, read_json_object
 from nnrun.results.record import TrialRecord
 from nnrun.results.summary import summary_text
@@ -129,28 +130,55 @@ class ResultsStore:
                     history: Sequence[dict[str, Any]] = (),
                     weights: Sequence[np.ndarray] | None = None,
                     biases: Sequence[np.ndarray] | None = None,
-                    state: dict[str, Any] | None = None) -> TrialRecord:
+                    state: dict[str, Any] | None = None,
+                    model: dict[str, Any] | None = None,
+                    scaler: dict[str, np.ndarray] | None = None) -> TrialRecord:
         """Write a trial's files, result.json last; returns the record as stored (non-finite
-        numbers as None, ``finished_at`` set)."""
-        import yaml
-
+        numbers as None, ``finished_at`` set). ``model`` is model.json's description and
+        ``scaler`` the input scaling (:mod:`nnrun.results.model_files`)."""
         trial = record.trial
         folder = self.layout.trial_dir(trial)
-        folder.mkdir(parents=True, exist_ok=True)
-        config_doc = {"trial": trial, "params": record.params, **trial_config}
-        atomic_write_text(folder / CONFIG_YAML,
-                          yaml.safe_dump(finite_only(config_doc), sort_keys=False))
-        if history:
-            atomic_write_text(folder / METRICS_CSV, csv_text(list(history[0].keys()), history))
-        if weights is not None:
-            arrays = {f"W{i + 1}": w for i, w in enumerate(weights)}
-            arrays.update({f"b{i + 1}": b for i, b in enumerate(biases or ())})
-            atomic_write_bytes(folder / WEIGHTS_NPZ, npz_bytes(arrays))
+        self._write_files(folder, trial_config, record, history, weights, biases, model, scaler)
         if state is not None:
             self.write_checkpoint(trial, state)
         elif record.status in ENDED:  # finished: nothing left to continue
             with contextlib.suppress(FileNotFoundError):
                 (folder / CHECKPOINT_NPZ).unlink()
+        return self._write_record(folder, record)
+
+    def write_refit(self, trial_config: dict[str, Any], record: TrialRecord, *,
+                    history: Sequence[dict[str, Any]], weights: Sequence[np.ndarray],
+                    biases: Sequence[np.ndarray], model: dict[str, Any],
+                    scaler: dict[str, np.ndarray] | None) -> Path:
+        """``nnrun refit``'s model of a trial, as refit/<trial>/ (a trial folder's files);
+        returns the folder."""
+        folder = self.layout.refit_dir / record.trial
+        self._write_files(folder, trial_config, record, history, weights, biases, model, scaler)
+        self._write_record(folder, record)
+        return folder
+
+    @staticmethod
+    def _write_files(folder: Path, trial_config: dict[str, Any], record: TrialRecord,
+                     history: Sequence[dict[str, Any]], weights: Sequence[np.ndarray] | None,
+                     biases: Sequence[np.ndarray] | None, model: dict[str, Any] | None,
+                     scaler: dict[str, np.ndarray] | None) -> None:
+        import yaml
+
+        folder.mkdir(parents=True, exist_ok=True)
+        config_doc = {"trial": record.trial, "params": record.params, **trial_config}
+        atomic_write_text(folder / CONFIG_YAML,
+                          yaml.safe_dump(finite_only(config_doc), sort_keys=False))
+        if history:
+            atomic_write_text(folder / METRICS_CSV, csv_text(list(history[0].keys()), history))
+        if weights is not None and model is not None:
+            write_model(folder, model, weights, biases or (), scaler)
+        elif weights is not None:
+            arrays = {f"W{i + 1}": w for i, w in enumerate(weights)}
+            arrays.update({f"b{i + 1}": b for i, b in enumerate(biases or ())})
+            atomic_write_bytes(folder / WEIGHTS_NPZ, npz_bytes(arrays))
+
+    @staticmethod
+    def _write_record(folder: Path, record: TrialRecord) -> TrialRecord:
         stored = TrialRecord.from_json(finite_only(record.to_json()))
         if stored.finished_at is None:
             stored.finished_at = utc_now()

@@ -29,7 +29,8 @@ class Leaderboard:
     ``table`` has the swept parameters (as text), ``n`` (the configuration's trials, whatever
     their status), the counts ``failed``, ``diverged`` and ``stopped``, ``epochs_run`` (the most
     any of its trials ran), then for each metric its mean over the scored (ok or stopped)
-    trials and, with repeats, ``<metric>_std``.
+    trials and, with repeats, ``<metric>_std``, and ``trials``, the configuration's trial ids
+    (a list; space-separated in the CSV).
     """
 
     table: pd.DataFrame
@@ -53,7 +54,8 @@ class Leaderboard:
             metrics.insert(0, metric)
         # Successive halving cuts trials at different epochs: say how far each configuration got.
         epochs = ["epochs_run"] if STOPPED in table.columns and table[STOPPED].any() else []
-        return [*params, *metrics, *epochs, "n"]
+        trials = ["trials"] if "trials" in table.columns and params != ["trial"] else []
+        return [*params, *metrics, *epochs, "n", *trials]
 
     def cells(self) -> list[list[str]]:
         """The shown columns of each row, as text, best first."""
@@ -73,10 +75,15 @@ class Leaderboard:
         if column == "n":
             extra = [f"{row[status]} {status}" for status in COUNTED if row.get(status)]
             return f"{value}" + (f" ({', '.join(extra)})" if extra else "")
+        if column == "trials":
+            return " ".join(value)
         return str(value)
 
     def to_csv(self) -> str:
-        return self.table.to_csv(index=False)
+        table = self.table.copy()
+        if "trials" in table.columns:
+            table["trials"] = [" ".join(ids) for ids in table["trials"]]
+        return table.to_csv(index=False)
 
     def to_markdown(self) -> str:
         """The leaderboard as a GitHub-flavoured markdown table."""
@@ -98,7 +105,8 @@ class Leaderboard:
         view = Table(title=self.title)
         view.add_column("#", justify="right")
         for column in columns:
-            view.add_column(column, justify="right" if column != "trial" else "left")
+            view.add_column(column, justify="left" if column in ("trial", "trials")
+                            else "right")
         for rank, cells in enumerate(self.cells(), start=1):
             view.add_row(str(rank), *cells)
         width = None if file.isatty() else max(100, len(columns) * 18)
@@ -140,6 +148,7 @@ def _configuration(row: dict[str, Any], group: pd.DataFrame,
     import pandas as pd
 
     row["n"] = len(group)
+    row["trials"] = [str(t) for t in group["trial"]]
     for status in COUNTED:
         row[status] = int((group["status"] == status).sum())
     if "epochs_run" in group.columns:

@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 from nnrun.cli import app
 
-COMMANDS = ["sweep", "show", "plot", "check", "validate", "gradcheck"]
+COMMANDS = ["sweep", "show", "plot", "check", "validate", "gradcheck", "predict", "export",
+            "refit"]
 # One resolved trial config, as a sweep passes it to a worker.
 SMALL_TRIAL = """\
 seed: 5

@@ -21,7 +21,7 @@ def test_configurations_ranked_with_mean_and_spread(tmp_path: Path) -> None:
     assert len(board.table) == 6 and list(board.table["n"]) == [2] * 6
     assert list(board.table["val_accuracy"]) == sorted(means, reverse=True)
     assert board.columns()[:3] == ["model.activation", "loss", "val_accuracy"]
-    assert board.columns()[-1] == "n"
+    assert board.columns()[-2:] == ["n", "trials"]
     best = board.cells()[0]
     mean, std = board.table["val_accuracy"][0], board.table["val_accuracy_std"][0]
     assert best[:3] == ["relu", "cross_entropy", f"{mean:.4f} ± {std:.4f}"]
@@ -53,7 +53,8 @@ def test_counts_by_status_and_epochs_of_stopped_trials(tmp_path: Path) -> None:
     assert (row["n"], row["failed"], row["diverged"], row["stopped"]) == (4, 1, 1, 1)
     assert row["epochs_run"] == 7
     assert "epochs_run" in board.columns()
-    assert board.cells()[0][-1] == "4 (1 failed, 1 diverged, 1 stopped)"
+    assert board.cells()[0][-2] == "4 (1 failed, 1 diverged, 1 stopped)"
+    assert board.cells()[0][-1] == " ".join(t["id"] for t in trials)
     scored = [fx.finals(t["history"], "classification")["val_accuracy"] for t in trials[:2]]
     assert math.isclose(row["val_accuracy"], sum(scored) / 2)
 

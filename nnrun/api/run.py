@@ -1,0 +1,55 @@
+"""``nnrun.sweep(...)``: a sweep run from Python (a notebook, a script), as ``nnrun sweep``
+runs it."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from nnrun.api.results import Results
+
+
+def _in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel (there rich draws its live bar as a widget)."""
+    shell = sys.modules.get("IPython")
+    get_ipython = getattr(shell, "get_ipython", None)
+    return get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"
+
+
+def _spec(config: str | Path | Mapping[str, Any], overrides: Sequence[str]):
+    from nnrun.config import load_config, load_config_text
+
+    if isinstance(config, Mapping):
+        import yaml
+
+        # a dict is a config file without a file: relative data paths start at the cwd
+        return load_config_text(yaml.safe_dump(dict(config), sort_keys=False),
+                                str(Path.cwd() / "<dict>"), list(overrides))
+    return load_config(config, list(overrides))
+
+
+def sweep(config: str | Path | Mapping[str, Any], *, jobs: int | None = None,
+          out: str | Path = "results", backend: str = "loky", scheduler: str | None = None,
+          overrides: Sequence[str] = (), resume: bool = True, fail_fast: bool = False,
+          progress: bool | None = None) -> Results:
+    """Run a sweep and return its results (``nnrun.open_results`` of its folder).
+
+    ``config``: a YAML file's path, or the same document as a dict. ``jobs``, ``out``,
+    ``backend``, ``scheduler``, ``resume`` and ``fail_fast`` are ``nnrun sweep``'s options,
+    ``overrides`` its ``--set KEY=VALUE`` items. ``progress``: a live bar (True), one line a
+    trial (False), or by default a bar in a terminal and in Jupyter, lines elsewhere (a log).
+    A bad config raises ConfigError; a failed trial does not raise (its row says ``failed``);
+    Ctrl-C raises KeyboardInterrupt once what finished is saved (run again to resume).
+    """
+    from nnrun.driver import run_sweep
+
+    spec = _spec(config, overrides)
+    live = progress if progress is not None else (_in_jupyter() or None)
+    outcome = run_sweep(spec, out=Path(out), jobs=jobs, backend=backend, scheduler=scheduler,
+                        resume=resume, fail_fast=fail_fast, live=live)
+    if outcome.interrupted:
+        raise KeyboardInterrupt(f"interrupted: the finished trials are saved in "
+                                f"{outcome.folder}; run again to resume")
+    return Results(outcome.folder)
