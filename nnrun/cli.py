@@ -112,27 +112,37 @@ def sweep(
                                             "trial.")] = False,
     max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "
                                                      "failed trials.")] = None,
+    max_trials: Annotated[int | None, typer.Option(min=1, help="Start at most this many "
+                                                   "trials in this run (default: "
+                                                   "sweep.max_trials).")] = None,
+    timeout: Annotated[str | None, typer.Option(metavar="DURATION", help="Start no trial "
+                                                "after this long, e.g. 90s, 10m, 1h "
+                                                "(default: sweep.timeout).")] = None,
 ) -> None:
     """Train every configuration of a sweep in parallel and write the results.
 
     Example: nnrun sweep experiments/quickstart.yaml --jobs 2 --set train.epochs=50
 
     Exit code 0 when every trial finished, 1 when a trial failed, 2 for a bad config or data
-    file. Running the same command again resumes: finished trials are kept.
+    file. Running the same command again resumes: finished trials are kept. A budget
+    (--max-trials, --timeout) that ends the sweep early exits 0, saying so.
     """
     from nnrun.config import load_config
+    from nnrun.driver.budget import sweep_budget
 
     if scheduler is not None and backend is not Backend.dask:
         raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
                          "--backend dask")
     spec = load_config(config, set_ or [])
+    budget = sweep_budget(spec.raw["sweep"], max_trials, timeout)
     if dry_run:
         _print_dry_run(spec)
         return
     from nnrun.driver import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
-                        resume=resume, fail_fast=fail_fast, max_failures=max_failures)
+                        resume=resume, fail_fast=fail_fast, max_failures=max_failures,
+                        budget=budget)
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)
@@ -144,6 +154,9 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     done = sum(outcome.counts.values())
     print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
           + (f", {outcome.resumed} of them from an earlier run" if outcome.resumed else ""))
+    if outcome.budget_spent and not outcome.interrupted:
+        print(f"budget: {outcome.budget_spent}, which ended the sweep before its last trial; "
+              f"run the same command again to go on")
     if outcome.interrupted:
         _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
              f"same command again to resume")

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from nnrun.vocabulary import DATASETS, FILE_DATASETS, METRICS
+from nnrun.vocabulary import DATASETS, FILE_DATASETS, METRICS, parse_duration
 
 SWEEP_METHODS = ("grid", "random", "halving", "bayes")
 DISTRIBUTIONS = ("uniform", "log_uniform", "int_uniform", "choice")
@@ -161,6 +161,9 @@ class SweepSection(_Section):
     reduction_factor: Annotated[int, Field(ge=2)] = 3
     # "halving": bayes prunes its trials by successive halving (min_epochs, reduction_factor).
     early_stop: Literal["halving"] | None = None
+    # Budgets of one run (nnrun.driver.budget); --max-trials and --timeout take their place.
+    max_trials: PositiveInt | None = None
+    timeout: Annotated[str, Field(min_length=1)] | Positive | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSection:
@@ -179,8 +182,19 @@ class SweepSection(_Section):
                 "samples", "grid search tries every combination; samples is only for random, "
                 "halving and bayes",
             ))
-        cross_field(problems + _rung_problems(self))
+        cross_field(problems + _rung_problems(self) + _timeout_problems(self.timeout))
         return self
+
+
+def _timeout_problems(timeout: str | float | None) -> list[tuple[str, str]]:
+    """sweep.timeout: a duration such as 90s, 10m, 1h30m, or a number of seconds."""
+    if timeout is None:
+        return []
+    try:
+        parse_duration(timeout)
+    except ValueError as error:
+        return [("timeout", f"{error}; e.g. 90s, 10m, 1h, 1h30m, or a number of seconds")]
+    return []
 
 
 class TrialConfig(_Section):

@@ -20,6 +20,7 @@ from typing import Any
 
 from nnrun import __version__
 from nnrun.config import SweepSpec
+from nnrun.driver.budget import Budget, BudgetedSource, sweep_budget
 from nnrun.driver.interrupts import ctrl_c_noted
 from nnrun.driver.preflight import Preflight, preflight
 from nnrun.driver.progress import SweepProgress
@@ -45,6 +46,7 @@ class SweepOutcome:
     counts: Counter = field(default_factory=Counter)
     interrupted: bool = False
     stopped_on_failure: bool = False
+    budget_spent: str | None = None  # what ended the sweep early (see nnrun.driver.budget)
 
     @property
     def failed(self) -> int:
@@ -62,13 +64,18 @@ def default_jobs() -> int:
 def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
-              log: Log | None = None, worker: Worker = run_task) -> SweepOutcome:
+              log: Log | None = None, worker: Worker = run_task,
+              budget: Budget | None = None) -> SweepOutcome:
     """Run every trial of ``spec`` that has not finished yet and store the results.
 
     A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
     are run again. Ctrl-C stops the sweep with everything finished on disk (the outcome says
     ``interrupted``); a re-run resumes. ``worker`` trains one task (tests put their own in).
+    ``budget`` (--max-trials, --timeout; by default the file's sweep.max_trials and
+    sweep.timeout) ends the run early, with the outcome's ``budget_spent`` saying so; its clock
+    starts here.
     """
+    started_at = time.monotonic()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
     if jobs < 1:
@@ -84,11 +91,15 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         source = make_source(spec, plan.trials, store.read_results(), jobs=jobs,
                              metric=plan.metric, goal=plan.goal, base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
+        budget = budget or sweep_budget(spec.raw.get("sweep") or {})
+        if budget.limited:
+            source = BudgetedSource(source, budget, started_at)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
         sweep.begin(resume)
         _say_resuming(log, spec, sweep)
-        progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
+        progress = SweepProgress(_expected(source, spec, budget), plan.metric, plan.goal,
+                                 live=live)
         try:
             with progress, ctrl_c_noted() as ctrl_c:
                 sweep.run(iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
@@ -98,6 +109,14 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         finally:
             sweep.finish()
     return sweep.outcome
+
+
+def _expected(source: SweepSource, spec: SweepSpec, budget: Budget | None) -> int:
+    """The trainings the progress bar counts to: a grid or random sweep runs at most
+    --max-trials of them."""
+    if budget is None or budget.max_trials is None or spec.method in ADAPTIVE:
+        return source.total
+    return min(source.total, budget.max_trials)
 
 
 def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, task: str
@@ -196,4 +215,8 @@ class _SweepRun:
         self.meta["trials"] = list(order)
         if self.source.complete and not self.outcome.interrupted:
             self.meta["finished_at"] = utc_now()
+        spent = getattr(self.source, "spent", None)
+        if spent is not None and not self.source.complete and not self.outcome.interrupted:
+            self.outcome.budget_spent = spent
+            self.meta["budget"] = {**self.source.budget.to_json(), "ended": spent}
         self.store.write_sweep(self.meta)
