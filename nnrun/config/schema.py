@@ -153,8 +153,9 @@ def _rung_problems(sweep: SweepSection) -> list[tuple[str, str]]:
 
 class SweepSection(_Section):
     method: Literal[SWEEP_METHODS] = "grid"
-    # dotted key -> list of values or a distribution; checked by nnrun.config._swept.
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    # dotted key -> list of values or a distribution, or a list of such mappings (sub-spaces);
+    # checked by nnrun.config._check and _swept.
+    parameters: Any = Field(default_factory=dict)
     samples: PositiveInt | None = None
     min_epochs: PositiveInt | None = None
     max_epochs: PositiveInt | None = None

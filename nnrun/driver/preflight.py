@@ -66,7 +66,7 @@ def inspect_data(trials: Sequence[Trial], base_dir: str | None, spec: SweepSpec 
             except DataError as error:
                 if error.key is None or spec is None:
                     raise
-                where = _where_set(spec, error.key, trial.params)
+                where = _where_set(spec, error.key, trial.params, trial.space)
                 raise DataError(f"{where}: {error}", error.key) from None
     return seen
 
@@ -95,7 +95,7 @@ def check_memory(spec: SweepSpec, trials: Sequence[Trial], datasets: dict[str, D
         needed, parameter_bytes, work_bytes = memory_estimate(
             trial.config, datasets[data_key(trial.config["data"], base_dir)])
         if needed > limit:
-            where = _where_set(spec, "model.hidden", trial.params)
+            where = _where_set(spec, "model.hidden", trial.params, trial.space)
             raise ConfigError([
                 f"{where}: model.hidden: a trial with hidden layers "
                 f"{trial.config['model']['hidden']} needs at least {needed / 2**30:,.1f} GiB, "
@@ -106,13 +106,15 @@ def check_memory(spec: SweepSpec, trials: Sequence[Trial], datasets: dict[str, D
                 f"the second part is the large one, less data)"])
 
 
-def _where_set(spec: SweepSpec, key: str, params: dict[str, Any]) -> str:
-    """Where the value of ``key`` that a trial used was written: the item of its list under
-    sweep.parameters when it is swept over a list, else the key itself ("file" if defaulted)."""
-    if key not in spec.parameters:
+def _where_set(spec: SweepSpec, key: str, params: dict[str, Any], space: int = 0) -> str:
+    """Where the value of ``key`` that a trial (of sub-space ``space``) used was written: the
+    item of its list under sweep.parameters when it is swept over a list, else the key itself
+    ("file" if defaulted)."""
+    values = spec.spaces[space] if space < len(spec.spaces) else {}
+    if key not in values:
         return spec.where(key)
-    swept = f"sweep.parameters.{key}"
-    choices = spec.parameters[key]
+    swept = f"{spec.space_key(space)}.{key}"
+    choices = values[key]
     if isinstance(choices, list) and key in params:
         for index, choice in enumerate(choices):
             if choice == params[key] and f"{swept}[{index}]" in spec.locations:
