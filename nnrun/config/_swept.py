@@ -39,6 +39,9 @@ def unknown_parameter(key: str) -> str:
     """Why ``key`` cannot be swept, and the nearest key that can."""
     if key == "seed":
         return "the seed is not swept; use `repeats: N` for N independent seeds"
+    if key in ("data.folds", "data.fold"):
+        return ("the folds of cross-validation are how every configuration is scored, not a "
+                "setting to compare; give data.folds: k in the data block")
     if key in TOP_KEYS or key.startswith("sweep."):
         return "not a training setting, so it can't be swept"
     valid = list(sweepable())

@@ -26,6 +26,9 @@ TOP_KEYS = ("name", "seed", "repeats", *TRIAL_SECTIONS, "sweep", "metric", "goal
 OUTPUTS_OF_LOSS = {"mse": ("sigmoid", "tanh", "relu", "identity"),
                    "cross_entropy": ("softmax", "sigmoid")}
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Keys added after trial ids were fixed: left out of a dumped config while null, so that a
+# config that does not use them resolves (and hashes to its id) as it always did.
+OMITTED_WHEN_NULL = {"data": ("folds", "fold")}
 # The pydantic error type of a problem found by a `_consistent` validator (see cross_field).
 CROSS_FIELD = "nnrun_cross_field"
 
@@ -87,10 +90,17 @@ class DataSection(_Section):
     test_fraction: Fraction = 0.2
     standardize: bool = True
     seed: Seed | None = None
+    # k-fold cross-validation (nnrun.data._folds): each configuration trains once a fold;
+    # ``fold`` is set by nnrun for each trial, never in a file.
+    folds: Annotated[int, Field(ge=2)] | None = None
+    fold: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> DataSection:
         problems = []
+        if self.fold is not None and (self.folds is None or self.fold >= self.folds):
+            problems.append(("fold", f"{self.fold} is not a fold of data.folds "
+                             f"({self.folds}); nnrun sets it for each trial"))
         if self.val_fraction + self.test_fraction >= 1:
             problems.append((
                 "test_fraction",
@@ -211,7 +221,8 @@ class TrialConfig(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> TrialConfig:
         stopping = self.train.early_stopping
-        if stopping and stopping.monitor.startswith("val_") and self.data.val_fraction == 0:
+        if stopping and stopping.monitor.startswith("val_") and self.data.val_fraction == 0 \
+                and self.data.folds is None:
             cross_field([(
                 "train.early_stopping.monitor",
                 f"{stopping.monitor} needs a validation set but data.val_fraction is 0",
@@ -224,6 +235,17 @@ class TrialConfig(_Section):
                 f"one of {', '.join(outputs)} (or auto)",
             )])
         return self
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """``model.model_dump()`` without the OMITTED_WHEN_NULL keys that are null."""
+    dumped = model.model_dump()
+    for section, keys in OMITTED_WHEN_NULL.items():
+        block = dumped.get(section)
+        for key in keys:
+            if isinstance(block, dict) and block.get(key, 0) is None:
+                del block[key]
+    return dumped
 
 
 class ConfigFile(TrialConfig):
@@ -244,6 +266,9 @@ class ConfigFile(TrialConfig):
                 "sweep.min_epochs",
                 f"{self.sweep.min_epochs} is above the most epochs a trial gets ({top_epochs})",
             ))
+        if self.data.fold is not None:
+            problems.append(("data.fold", "set by nnrun for each fold of data.folds; a file "
+                             "gives data.folds: k only"))
         cross_field(problems + self._metric_problems())
         return self
 
@@ -251,11 +276,12 @@ class ConfigFile(TrialConfig):
         """The metric that ranks trials needs its split to hold samples."""
         if self.metric is not None:
             split = self.metric.split("_")[0]
-            fraction = {"val": self.data.val_fraction, "test": self.data.test_fraction}.get(split)
+            val = self.data.val_fraction if self.data.folds is None else 1  # folds validate
+            fraction = {"val": val, "test": self.data.test_fraction}.get(split)
             if fraction == 0:
                 return [("metric", f"{self.metric!r} needs a {split} set but "
                          f"data.{split}_fraction is 0")]
-        elif self.data.val_fraction == 0:
+        elif self.data.val_fraction == 0 and self.data.folds is None:
             return [("data.val_fraction", "0 leaves no validation set, but trials are ranked by "
                      "val_accuracy or val_loss unless `metric:` names another; give a "
                      "val_fraction above 0, or a metric such as test_loss or train_loss")]

@@ -18,7 +18,7 @@ from nnrun.config._check import Checker
 from nnrun.config._messages import explain
 from nnrun.config._yaml import Reader
 from nnrun.config.dotted import dotted_name
-from nnrun.config.schema import TOP_KEYS, ConfigFile, TrialConfig
+from nnrun.config.schema import TOP_KEYS, ConfigFile, TrialConfig, dump
 from nnrun.errors import ConfigError, NnrunError
 
 
@@ -89,7 +89,7 @@ def load_config_text(text: str, filename: str, overrides: Sequence[str] = ()) ->
 
 def _spec(model: ConfigFile, parameters: dict[str, Any] | list[dict[str, Any]], path: Path,
           locations: dict[str, str]) -> SweepSpec:
-    dumped = model.model_dump()
+    dumped = dump(model)
     dumped["sweep"]["parameters"] = parameters
     raw = {key: dumped[key] for key in TOP_KEYS}
     spaces = copy.deepcopy(parameters) if isinstance(parameters, list) else [
@@ -118,4 +118,4 @@ def validate_trial_config(config: dict[str, Any]) -> dict[str, Any]:
             f"{dotted_name(loc)}: {message}" if loc else message
             for problem in error.errors() for loc, message in explain(problem)
         ]) from None
-    return model.model_dump()
+    return dump(model)

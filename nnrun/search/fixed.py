@@ -10,7 +10,7 @@ source that hands out the ones not finished yet.
 - bayes: no configurations up front (``expand`` returns []): TPE proposes them while the sweep
   runs (:mod:`nnrun.search.tpe`).
 
-Each configuration runs ``repeats`` times.
+Each configuration runs ``repeats`` times, and with ``data.folds: k`` each repeat once a fold.
 
 Conditional spaces: ``sweep.parameters`` may be a list of sub-spaces, each a mapping as above
 (``spec.spaces``). grid (and halving's grid) takes each sub-space's product in turn, in file
@@ -32,7 +32,7 @@ from typing import Any
 from nnrun.config import SweepSpec
 from nnrun.execution.base import ListSource, Task
 from nnrun.results.record import TrialRecord
-from nnrun.search.trials import Trial, canonical_json, choices_of, make_trial
+from nnrun.search.trials import Trial, canonical_json, choices_of, configuration_trials
 from nnrun.vocabulary import DONE, SIGNIFICANT_DIGITS
 
 Configuration = tuple[int, dict[str, Any]]  # (sub-space index, dotted key -> value)
@@ -54,13 +54,13 @@ def configurations(spec: SweepSpec) -> list[Configuration]:
 def expand(spec: SweepSpec) -> list[Trial]:
     """Every trial of a grid, random or halving sweep; [] for bayes (proposed while running).
 
-    Trials come configuration by configuration, the repeats of one configuration together; a
+    Trials come configuration by configuration, the repeats (and folds) of one configuration
+    together; a
     configuration made again (by another sub-space, or a model.depth of 0) is left out.
     """
     trials: dict[str, Trial] = {}
     for space, params in configurations(spec):
-        for repeat in range(spec.repeats):
-            trial = make_trial(spec, params, repeat, space)
+        for trial in configuration_trials(spec, params, space):
             trials.setdefault(trial.id, trial)
     return list(trials.values())
 

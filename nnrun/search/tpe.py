@@ -38,7 +38,7 @@ from nnrun.search.halving import (
     n_kept,
     rung_value,
 )
-from nnrun.search.trials import Trial, choices_of, make_trial
+from nnrun.search.trials import Trial, choices_of, configuration_trials, n_folds
 from nnrun.vocabulary import SIGNIFICANT_DIGITS, STOPPED
 
 OPTUNA_MISSING = "method bayes needs Optuna: pip install 'nnrun[bayes]'"
@@ -133,7 +133,7 @@ class BayesSource:
         self.batch_size, self.base_dir = batch_size, base_dir
         self.read_checkpoint = read_checkpoint
         self.samples = int(spec.samples)
-        self.n_trials = self.samples * int(spec.repeats)
+        self.n_trials = self.samples * int(spec.repeats) * n_folds(spec)
         sweep = spec.raw["sweep"]
         self.reduction_factor = int(sweep.get("reduction_factor") or 3)
         if sweep.get("early_stop") == "halving":
@@ -152,7 +152,7 @@ class BayesSource:
         self.complete = False
         self._next_batch()
         self.total = (self.bracket.remaining() if self.bracket else 0) + \
-            (self.samples - self.proposed) * len(self.rungs) * int(spec.repeats)
+            (self.samples - self.proposed) * len(self.rungs) * int(spec.repeats) * n_folds(spec)
         self.resumed = {trial_id: records[trial_id] for trial_id in self.order
                         if trial_id in records}
 
@@ -187,8 +187,7 @@ class BayesSource:
         for _ in range(size):
             proposal, space, params = ask_params(self.study, self.spec.spaces,
                                                  self.distributions)
-            trials = [make_trial(self.spec, params, repeat, space)
-                      for repeat in range(int(self.spec.repeats))]
+            trials = configuration_trials(self.spec, params, space)
             # The same configuration proposed twice in a batch is trained once.
             group = groups.setdefault(config_key(trials[0]), trials)
             self.asked.append((proposal, group))

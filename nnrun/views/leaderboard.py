@@ -38,8 +38,10 @@ class Leaderboard:
     @property
     def title(self) -> str:
         meta = self.meta
+        folds = ((meta.get("config") or {}).get("data") or {}).get("folds")
         return (f"{meta.get('name')}: {meta.get('metric')} ({meta.get('goal')}), "
-                f"{len(self.table)} configurations")
+                f"{len(self.table)} configurations"
+                + (f", {folds}-fold cross-validation (mean ± std over folds)" if folds else ""))
 
     def columns(self) -> list[str]:
         """The columns worth showing: parameters, the metric first, then the others."""
