@@ -115,6 +115,12 @@ def sweep(
                                             "trial.")] = False,
     max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "
                                                      "failed trials.")] = None,
+    max_trials: Annotated[int | None, typer.Option(min=1, help="Start at most this many "
+                                                   "trials in this run (default: "
+                                                   "sweep.max_trials).")] = None,
+    timeout: Annotated[str | None, typer.Option(metavar="DURATION", help="Start no trial "
+                                                "after this long, e.g. 90s, 10m, 1h "
+                                                "(default: sweep.timeout).")] = None,
 ) -> None:
     """Train every configuration of a sweep in parallel and write the results.
 
@@ -122,20 +128,24 @@ def sweep(
 
     Exit code 0 when every trial finished, 1 when a trial failed, 2 for a bad config or data
     file or a results folder that cannot be written, 130 / 143 / 129 when Ctrl-C / SIGTERM /
-    SIGHUP stopped it. Running the same command again resumes: finished trials are kept.
+    SIGHUP stopped it. Running the same command again resumes: finished trials are kept. A
+    budget (--max-trials, --timeout) that ends the sweep early exits 0, saying so.
     """
     from nnrun.config import load_config
+    from nnrun.driver.budget import sweep_budget
     from nnrun.driver.sweep import check_options, run_sweep
 
     check_options(jobs, backend.value, scheduler)  # --dry-run too: it says what would run
     spec = load_config(config, set_ or [])
     _say_notes(spec)
+    budget = sweep_budget(spec.raw["sweep"], max_trials, timeout)
     if dry_run:
         _print_dry_run(spec)
         return
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
-                        resume=resume, fail_fast=fail_fast, max_failures=max_failures)
+                        resume=resume, fail_fast=fail_fast, max_failures=max_failures,
+                        budget=budget)
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)
@@ -153,6 +163,9 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     done = sum(outcome.counts.values())
     print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
           + (f", {outcome.resumed} of them from an earlier run" if outcome.resumed else ""))
+    if outcome.budget_spent and not outcome.interrupted:
+        print(f"budget: {outcome.budget_spent}, which ended the sweep before its last trial; "
+              f"run the same command again to go on")
     if outcome.write_error:
         _err(f"error: {outcome.write_error}; the sweep stopped there. The {done} finished "
              f"trials are saved in {outcome.folder}; make room or fix the folder, then run the "

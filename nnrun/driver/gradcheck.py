@@ -66,13 +66,15 @@ def _bayes_networks(spec: SweepSpec) -> list[Trial]:
     """A bayes sweep has no trials before it runs: one trial for every combination of the
     choices that shape a network (model.*, loss), the other parameters as in the base config.
     A combination that is not a valid configuration is one TPE cannot propose either: skipped."""
-    choices = {key: choices_of(values) for key, values in spec.parameters.items()
-               if key == "loss" or key.startswith("model.")}
-    choices = {key: values for key, values in choices.items() if values is not None}
     trials = []
-    for combination in itertools.product(*choices.values()):
-        try:
-            trials.append(make_trial(spec, dict(zip(choices, combination, strict=True))))
-        except ConfigError:
-            continue
+    for space, parameters in enumerate(spec.spaces):
+        choices = {key: choices_of(values) for key, values in parameters.items()
+                   if key == "loss" or key.startswith("model.")}
+        choices = {key: values for key, values in choices.items() if values is not None}
+        for combination in itertools.product(*choices.values()):
+            try:
+                trials.append(make_trial(spec, dict(zip(choices, combination, strict=True)),
+                                         space=space))
+            except ConfigError:
+                continue
     return trials

@@ -22,6 +22,7 @@ from typing import Any
 
 from nnrun import __version__
 from nnrun.config import SweepSpec
+from nnrun.driver.budget import Budget, BudgetedSource, sweep_budget
 from nnrun.driver.interrupts import Interrupt, ctrl_c_noted
 from nnrun.driver.preflight import Preflight, preflight
 from nnrun.driver.progress import SweepProgress
@@ -49,6 +50,7 @@ class SweepOutcome:
     stopped_on_failure: bool = False
     write_error: str | None = None  # a write into the folder failed: the sweep stopped there
     signal: int | None = None  # the signal that interrupted it (None: Ctrl-C or none)
+    budget_spent: str | None = None  # what ended the sweep early (see nnrun.driver.budget)
 
     @property
     def failed(self) -> int:
@@ -77,13 +79,18 @@ def check_options(jobs: int | None, backend: str = "loky", scheduler: str | None
 def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
-              log: Log | None = None, worker: Worker = run_task) -> SweepOutcome:
+              log: Log | None = None, worker: Worker = run_task,
+              budget: Budget | None = None) -> SweepOutcome:
     """Run every trial of ``spec`` that has not finished yet and store the results.
 
     A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
     are run again. Ctrl-C stops the sweep with everything finished on disk (the outcome says
     ``interrupted``); a re-run resumes. ``worker`` trains one task (tests put their own in).
+    ``budget`` (--max-trials, --timeout; by default the file's sweep.max_trials and
+    sweep.timeout) ends the run early, with the outcome's ``budget_spent`` saying so; its clock
+    starts here.
     """
+    started_at = time.monotonic()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     check_options(jobs, backend, scheduler)
     jobs = default_jobs() if jobs is None else jobs
@@ -100,6 +107,9 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         source = make_source(spec, plan.trials, earlier, jobs=jobs, metric=plan.metric,
                              goal=plan.goal, base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
+        budget = budget or sweep_budget(spec.raw.get("sweep") or {})
+        if budget.limited:
+            source = BudgetedSource(source, budget, started_at)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
         try:
@@ -107,7 +117,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         except OSError as error:  # nothing trained yet: a plain error
             raise NnrunError(f"{_write_failure(error)}; fix that or give another --out") from None
         _say_resuming(log, spec, sweep)
-        progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
+        progress = SweepProgress(_expected(source, spec, budget), plan.metric, plan.goal,
+                                 live=live)
         try:
             with progress, ctrl_c_noted() as ctrl_c:
                 sweep.run(iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
@@ -117,6 +128,14 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         finally:
             sweep.finish()
     return sweep.outcome
+
+
+def _expected(source: SweepSource, spec: SweepSpec, budget: Budget | None) -> int:
+    """The trainings the progress bar counts to: a grid or random sweep runs at most
+    --max-trials of them."""
+    if budget is None or budget.max_trials is None or spec.method in ADAPTIVE:
+        return source.total
+    return min(source.total, budget.max_trials)
 
 
 def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, task: str
@@ -272,6 +291,10 @@ class _SweepRun:
         if self.source.complete and not self.outcome.interrupted and \
                 self.outcome.write_error is None:
             self.meta["finished_at"] = utc_now()
+        spent = getattr(self.source, "spent", None)
+        if spent is not None and not self.source.complete and not self.outcome.interrupted:
+            self.outcome.budget_spent = spent
+            self.meta["budget"] = {**self.source.budget.to_json(), "ended": spent}
         for write in (self.write_summary, lambda: self.store.write_sweep(self.meta)):
             try:
                 write()
