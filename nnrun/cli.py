@@ -112,6 +112,10 @@ def sweep(
                                             "trial.")] = False,
     max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "
                                                      "failed trials.")] = None,
+    optuna_journal: Annotated[bool | None, typer.Option(
+        "--optuna-journal/--no-optuna-journal", help="Keep RESULTS/<name>/optuna.journal as "
+        "trials finish, for `optuna-dashboard results/<name>/optuna.journal` (default: the "
+        "file's sweep.optuna_journal, off).")] = None,
 ) -> None:
     """Train every configuration of a sweep in parallel and write the results.
 
@@ -132,7 +136,8 @@ def sweep(
     from nnrun.driver import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
-                        resume=resume, fail_fast=fail_fast, max_failures=max_failures)
+                        resume=resume, fail_fast=fail_fast, max_failures=max_failures,
+                        optuna_journal=optuna_journal)
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)

@@ -161,6 +161,8 @@ class SweepSection(_Section):
     reduction_factor: Annotated[int, Field(ge=2)] = 3
     # "halving": bayes prunes its trials by successive halving (min_epochs, reduction_factor).
     early_stop: Literal["halving"] | None = None
+    # keep results/<name>/optuna.journal for optuna-dashboard (nnrun sweep --optuna-journal)
+    optuna_journal: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSection:

@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,12 +62,15 @@ def default_jobs() -> int:
 def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
-              log: Log | None = None, worker: Worker = run_task) -> SweepOutcome:
+              log: Log | None = None, worker: Worker = run_task,
+              optuna_journal: bool | None = None) -> SweepOutcome:
     """Run every trial of ``spec`` that has not finished yet and store the results.
 
     A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
     are run again. Ctrl-C stops the sweep with everything finished on disk (the outcome says
     ``interrupted``); a re-run resumes. ``worker`` trains one task (tests put their own in).
+    ``optuna_journal`` keeps results/<name>/optuna.journal for optuna-dashboard (None: as the
+    file's ``sweep.optuna_journal`` says).
     """
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     jobs = default_jobs() if jobs is None else jobs  # not `or`: --jobs 0 is a mistake
@@ -86,6 +89,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
                              read_checkpoint=store.read_checkpoint)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
+        if spec.raw["sweep"].get("optuna_journal") if optuna_journal is None else optuna_journal:
+            sweep.journal = _LiveJournal(store, spec, sweep.meta, log)
         sweep.begin(resume)
         _say_resuming(log, spec, sweep)
         progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
@@ -137,6 +142,7 @@ class _SweepRun:
         self.outcome = SweepOutcome(folder=store.folder, n_trials=source.n_trials,
                                     resumed=len(self.records))
         self.last_summary = 0.0
+        self.journal: _LiveJournal | None = None
 
     def begin(self, resume: bool) -> None:
         """sweep.json as the run starts (a resumed sweep keeps its first start time)."""
@@ -144,6 +150,10 @@ class _SweepRun:
         if previous and resume and previous.get("started_at"):
             self.meta["started_at"] = previous["started_at"]
         self.store.write_sweep(self.meta)
+        if self.journal is not None:  # what an earlier run left, and the journal lacks
+            for trial_id in self.source.order:
+                if trial_id in self.records:
+                    self.journal.add(self.records[trial_id])
 
     def run(self, results: Iterator[tuple[Task, TrialResult]], progress: SweepProgress,
             ctrl_c: threading.Event) -> None:
@@ -175,6 +185,8 @@ class _SweepRun:
                                         history=result.history, weights=result.weights,
                                         biases=result.biases, state=result.state)
         self.records[task.trial_id] = record
+        if self.journal is not None:
+            self.journal.add(record, result.history)
         self.source.tell(task, record)
         return record
 
@@ -197,3 +209,48 @@ class _SweepRun:
         if self.source.complete and not self.outcome.interrupted:
             self.meta["finished_at"] = utc_now()
         self.store.write_sweep(self.meta)
+        if self.journal is not None:
+            self.journal.close(self.source.complete and not self.outcome.interrupted)
+
+
+class _LiveJournal:
+    """The Optuna journal of a sweep (:mod:`nnrun.trackers.optuna_journal`), written as results
+    arrive. It is derived from the results: when it cannot be written (a full disk), the sweep
+    says so once and goes on without it."""
+
+    def __init__(self, store: ResultsStore, spec: SweepSpec, meta: dict[str, Any],
+                 log: Log) -> None:
+        from nnrun.trackers import OptunaJournal, sweep_objectives
+
+        self.store, self.log = store, log
+        path = store.layout.optuna_journal
+        try:
+            self.journal: OptunaJournal | None = OptunaJournal(
+                path, study_name=spec.name, objectives=sweep_objectives(meta),
+                parameters=spec.parameters, log=log)
+        except OSError as error:
+            self._give_up(error)
+        else:
+            log(f"optuna journal: {path} (watch it: optuna-dashboard {path})")
+
+    def _give_up(self, error: OSError) -> None:
+        self.journal = None
+        self.log(f"warning: cannot write the optuna journal ({error}); the sweep goes on "
+                 f"without it")
+
+    def add(self, record: TrialRecord, history: Sequence[dict[str, Any]] | None = None) -> None:
+        """Add a trial; ``history`` None: read its metrics.csv when the journal needs it."""
+        if self.journal is None or not self.journal.needs(record):
+            return
+        try:
+            self.journal.add(record, self.store.read_history(record.trial)
+                             if history is None else history)
+        except OSError as error:
+            self._give_up(error)
+
+    def close(self, complete: bool) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.close(complete)
+            except OSError as error:
+                self._give_up(error)

@@ -14,6 +14,8 @@
   trials/<id>/result.json         status, final metrics, timings; written last, it marks the
                                   trial as done (a folder without it is an unfinished trial)
   plots/                          `nnrun plot`'s pictures and report.md
+  optuna.journal                  with --optuna-journal: the sweep as an Optuna study, for
+                                  optuna-dashboard (nnrun.trackers.optuna_journal writes it)
 ```
 
 Code outside :mod:`nnrun.results` reads and writes through the reader and the writer, or asks a
@@ -34,6 +36,7 @@ WEIGHTS_NPZ = "weights.npz"
 CHECKPOINT_NPZ = "checkpoint.npz"
 RESULT_JSON = "result.json"
 PLOTS = "plots"
+OPTUNA_JOURNAL = "optuna.journal"
 
 
 class Layout:
@@ -46,6 +49,7 @@ class Layout:
         self.lock = self.folder / LOCK_NAME
         self.trials_dir = self.folder / TRIALS
         self.plots_dir = self.folder / PLOTS
+        self.optuna_journal = self.folder / OPTUNA_JOURNAL
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.trials_dir / trial_id
