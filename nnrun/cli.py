@@ -121,6 +121,10 @@ def sweep(
     timeout: Annotated[str | None, typer.Option(metavar="DURATION", help="Start no trial "
                                                 "after this long, e.g. 90s, 10m, 1h "
                                                 "(default: sweep.timeout).")] = None,
+    optuna_journal: Annotated[bool | None, typer.Option(
+        "--optuna-journal/--no-optuna-journal", help="Keep RESULTS/<name>/optuna.journal as "
+        "trials finish, for `optuna-dashboard results/<name>/optuna.journal` (default: the "
+        "file's sweep.optuna_journal, off).")] = None,
 ) -> None:
     """Train every configuration of a sweep in parallel and write the results.
 
@@ -145,7 +149,7 @@ def sweep(
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
                         resume=resume, fail_fast=fail_fast, max_failures=max_failures,
-                        budget=budget)
+                        budget=budget, optuna_journal=optuna_journal)
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)

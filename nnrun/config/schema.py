@@ -175,6 +175,8 @@ class SweepSection(_Section):
     # Budgets of one run (nnrun.driver.budget); --max-trials and --timeout take their place.
     max_trials: PositiveInt | None = None
     timeout: Annotated[str, Field(min_length=1)] | Positive | None = None
+    # keep results/<name>/optuna.journal for optuna-dashboard (nnrun sweep --optuna-journal)
+    optuna_journal: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSection:

@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -80,7 +80,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
               log: Log | None = None, worker: Worker = run_task,
-              budget: Budget | None = None) -> SweepOutcome:
+              budget: Budget | None = None,
+              optuna_journal: bool | None = None) -> SweepOutcome:
     """Run every trial of ``spec`` that has not finished yet and store the results.
 
     A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
@@ -89,6 +90,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     ``budget`` (--max-trials, --timeout; by default the file's sweep.max_trials and
     sweep.timeout) ends the run early, with the outcome's ``budget_spent`` saying so; its clock
     starts here.
+    ``optuna_journal`` keeps results/<name>/optuna.journal for optuna-dashboard (None: as the
+    file's ``sweep.optuna_journal`` says).
     """
     started_at = time.monotonic()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
@@ -112,6 +115,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
             source = BudgetedSource(source, budget, started_at)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
+        if spec.raw["sweep"].get("optuna_journal") if optuna_journal is None else optuna_journal:
+            sweep.journal = _LiveJournal(store, spec, sweep.meta, log)
         try:
             sweep.begin(resume)
         except OSError as error:  # nothing trained yet: a plain error
@@ -223,6 +228,7 @@ class _SweepRun:
         self.outcome = SweepOutcome(folder=store.folder, n_trials=source.n_trials,
                                     resumed=len(self.records))
         self.last_summary = 0.0
+        self.journal: _LiveJournal | None = None
 
     def begin(self, resume: bool) -> None:
         """sweep.json as the run starts (a resumed sweep keeps its first start time)."""
@@ -230,6 +236,10 @@ class _SweepRun:
         if previous and resume and previous.get("started_at"):
             self.meta["started_at"] = previous["started_at"]
         self.store.write_sweep(self.meta)
+        if self.journal is not None:  # what an earlier run left, and the journal lacks
+            for trial_id in self.source.order:
+                if trial_id in self.records:
+                    self.journal.add(self.records[trial_id])
 
     def run(self, results: Iterator[tuple[Task, TrialResult]], progress: SweepProgress,
             ctrl_c: Interrupt) -> None:
@@ -269,6 +279,8 @@ class _SweepRun:
                                         biases=result.biases, state=result.state,
                                         model=result.model, scaler=result.scaler)
         self.records[task.trial_id] = record
+        if self.journal is not None:
+            self.journal.add(record, result.history)
         self.source.tell(task, record)
         return record
 
@@ -300,6 +312,8 @@ class _SweepRun:
                 write()
             except OSError as error:
                 self.outcome.write_error = self.outcome.write_error or _write_failure(error)
+        if self.journal is not None:
+            self.journal.close(self.source.complete and not self.outcome.interrupted)
 
 
 def _write_failure(error: OSError) -> str:
@@ -308,3 +322,46 @@ def _write_failure(error: OSError) -> str:
     if isinstance(error, FileExistsError | NotADirectoryError):
         return f"cannot write {where}a file is in the way, where nnrun makes a folder"
     return f"cannot write {where}{error.strerror or error}"
+
+
+class _LiveJournal:
+    """The Optuna journal of a sweep (:mod:`nnrun.trackers.optuna_journal`), written as results
+    arrive. It is derived from the results: when it cannot be written (a full disk), the sweep
+    says so once and goes on without it."""
+
+    def __init__(self, store: ResultsStore, spec: SweepSpec, meta: dict[str, Any],
+                 log: Log) -> None:
+        from nnrun.trackers import OptunaJournal, sweep_objectives
+
+        self.store, self.log = store, log
+        path = store.layout.optuna_journal
+        try:
+            self.journal: OptunaJournal | None = OptunaJournal(
+                path, study_name=spec.name, objectives=sweep_objectives(meta),
+                parameters=spec.parameters, log=log)
+        except OSError as error:
+            self._give_up(error)
+        else:
+            log(f"optuna journal: {path} (watch it: optuna-dashboard {path})")
+
+    def _give_up(self, error: OSError) -> None:
+        self.journal = None
+        self.log(f"warning: cannot write the optuna journal ({error}); the sweep goes on "
+                 f"without it")
+
+    def add(self, record: TrialRecord, history: Sequence[dict[str, Any]] | None = None) -> None:
+        """Add a trial; ``history`` None: read its metrics.csv when the journal needs it."""
+        if self.journal is None or not self.journal.needs(record):
+            return
+        try:
+            self.journal.add(record, self.store.read_history(record.trial)
+                             if history is None else history)
+        except OSError as error:
+            self._give_up(error)
+
+    def close(self, complete: bool) -> None:
+        if self.journal is not None:
+            try:
+                self.journal.close(complete)
+            except OSError as error:
+                self._give_up(error)

@@ -81,7 +81,7 @@ class ResultsStore:
     def clear(self) -> None:
         """Forget every earlier trial of every sweep in the folder; plots are left alone."""
         shutil.rmtree(self.trials_dir, ignore_errors=True)
-        for path in (self.layout.summary_csv, self.layout.sweep_json):
+        for path in (self.layout.summary_csv, self.layout.sweep_json, self.layout.optuna_journal):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
 
@@ -193,6 +193,11 @@ class ResultsStore:
     def read_results(self) -> dict[str, TrialRecord]:
         """Every trial's result.json in the folder, by trial id (any status)."""
         return self._reader.records()
+
+    def read_history(self, trial_id: str) -> list[dict[str, Any]]:
+        """A trial's metrics.csv as one dict an epoch (none when it has no such file)."""
+        frame = self._reader.metrics(trial_id)
+        return [] if frame is None else frame.to_dict("records")
 
     def write_checkpoint(self, trial_id: str, state: dict[str, Any]) -> None:
         """A trainer's ``state_dict()`` as trials/<id>/checkpoint.npz (no pickle)."""
