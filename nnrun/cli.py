@@ -137,7 +137,7 @@ def sweep(
     """
     from nnrun.config import load_config
     from nnrun.driver.budget import sweep_budget
-    from nnrun.driver.sweep import check_options, run_sweep
+    from nnrun.driver.sweep import SweepInterrupted, check_options, run_sweep
 
     check_options(jobs, backend.value, scheduler)  # --dry-run too: it says what would run
     spec = load_config(config, set_ or [])
@@ -147,9 +147,15 @@ def sweep(
         _print_dry_run(spec)
         return
 
-    outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
-                        resume=resume, fail_fast=fail_fast, max_failures=max_failures,
-                        budget=budget, optuna_journal=optuna_journal)
+    try:
+        outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value,
+                            scheduler=scheduler, resume=resume, fail_fast=fail_fast,
+                            max_failures=max_failures, budget=budget,
+                            optuna_journal=optuna_journal)
+    except SweepInterrupted as stop:
+        by = "" if stop.signum == signal.SIGINT else f" by {signal.Signals(stop.signum).name}"
+        _err(f"interrupted{by} before the first trial: nothing was trained")
+        raise typer.Exit(128 + stop.signum) from None
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)

@@ -28,6 +28,23 @@ class Interrupt(threading.Event):
 
     signum: int | None = None
     raised: bool = False  # a KeyboardInterrupt is on its way: later signals only note
+    held: bool = False  # in a step that must not be cut (see held_off): signals only note
+
+    @contextlib.contextmanager
+    def held_off(self) -> Iterator[None]:
+        """A step a signal must not cut in two (a trial's result written, then counted): a
+        signal inside it is only noted; the caller raises once it is done (raise_if_set)."""
+        self.held = True
+        try:
+            yield
+        finally:
+            self.held = False
+
+    def raise_if_set(self) -> None:
+        """KeyboardInterrupt if a signal was noted (and swallowed or held off)."""
+        if self.is_set():
+            self.raised = True
+            raise KeyboardInterrupt
 
     @property
     def name(self) -> str:
@@ -56,7 +73,7 @@ def ctrl_c_noted() -> Iterator[Interrupt]:
         if noted.signum is None:
             noted.signum = signum
         noted.set()
-        if noted.raised:  # the sweep is stopping: let it kill the workers and write in peace
+        if noted.raised or noted.held:  # stopping already, or in a step not to be cut
             return
         while frame is not None:
             if frame.f_code.co_name == "__del__":

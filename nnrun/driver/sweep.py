@@ -76,6 +76,15 @@ def check_options(jobs: int | None, backend: str = "loky", scheduler: str | None
                          "--backend dask")
 
 
+class SweepInterrupted(Exception):
+    """Ctrl-C, SIGTERM or SIGHUP before the first trial started (in the checks, say): there is
+    nothing to save. ``signum`` is the signal (SIGINT for Ctrl-C)."""
+
+    def __init__(self, signum: int | None) -> None:
+        self.signum = signum or signal.SIGINT
+        super().__init__(f"interrupted by {signal.Signals(self.signum).name}")
+
+
 def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: str = "loky",
               scheduler: str | None = None, resume: bool = True, fail_fast: bool = False,
               max_failures: int | None = None, live: bool | None = None,
@@ -85,21 +94,45 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     """Run every trial of ``spec`` that has not finished yet and store the results.
 
     A trial counts as finished when its result.json says ok, diverged or stopped; failed trials
-    are run again. Ctrl-C stops the sweep with everything finished on disk (the outcome says
-    ``interrupted``); a re-run resumes. ``worker`` trains one task (tests put their own in).
+    are run again. Ctrl-C, SIGTERM and SIGHUP stop the sweep with everything finished on disk
+    (the outcome says ``interrupted``, and by which signal); a re-run resumes. Interrupted
+    before its first trial, it raises :class:`SweepInterrupted`. ``worker`` trains one task
+    (tests put their own in).
     ``budget`` (--max-trials, --timeout; by default the file's sweep.max_trials and
     sweep.timeout) ends the run early, with the outcome's ``budget_spent`` saying so; its clock
-    starts here.
-    ``optuna_journal`` keeps results/<name>/optuna.journal for optuna-dashboard (None: as the
-    file's ``sweep.optuna_journal`` says).
+    starts here. ``optuna_journal`` keeps results/<name>/optuna.journal for optuna-dashboard
+    (None: as the file's ``sweep.optuna_journal`` says).
     """
     started_at = time.monotonic()
     log = log or (lambda message: print(message, file=sys.stderr, flush=True))
     check_options(jobs, backend, scheduler)
     jobs = default_jobs() if jobs is None else jobs
+    with ctrl_c_noted() as interrupt:
+        try:
+            return _run(spec, Path(out), jobs, backend, scheduler, resume, interrupt, log,
+                        _SweepOptions(fail_fast, max_failures, live, worker, budget,
+                                      optuna_journal, started_at))
+        except KeyboardInterrupt:  # before the loop, which catches its own
+            raise SweepInterrupted(interrupt.signum) from None
+
+
+@dataclass
+class _SweepOptions:
+    fail_fast: bool
+    max_failures: int | None
+    live: bool | None
+    worker: Worker
+    budget: Budget | None = None
+    optuna_journal: bool | None = None
+    started_at: float = 0.0  # time.monotonic() when run_sweep began: the budget's clock
+
+
+def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | None,
+         resume: bool, interrupt: Interrupt, log: Log, options: _SweepOptions) -> SweepOutcome:
+    """run_sweep with its signals noted in ``interrupt``: the checks, the folder, the loop."""
     # trials on a cluster of your own have its machines' memory, not this one's
     plan = preflight(spec, on_this_machine=scheduler is None)
-    store = ResultsStore(Path(out) / spec.name)
+    store = ResultsStore(out / spec.name)
     with store.locked():
         store.check_writable()
         if not resume:
@@ -110,12 +143,14 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         source = make_source(spec, plan.trials, earlier, jobs=jobs, metric=plan.metric,
                              goal=plan.goal, base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
-        budget = budget or sweep_budget(spec.raw.get("sweep") or {})
+        budget = options.budget or sweep_budget(spec.raw.get("sweep") or {})
         if budget.limited:
-            source = BudgetedSource(source, budget, started_at)
-        sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
-                          max_failures=max_failures)
-        if spec.raw["sweep"].get("optuna_journal") if optuna_journal is None else optuna_journal:
+            source = BudgetedSource(source, budget, options.started_at)
+        sweep = _SweepRun(store, spec, plan, source, fail_fast=options.fail_fast,
+                          max_failures=options.max_failures)
+        journal = spec.raw["sweep"].get("optuna_journal") if options.optuna_journal is None \
+            else options.optuna_journal
+        if journal:
             sweep.journal = _LiveJournal(store, spec, sweep.meta, log)
         try:
             sweep.begin(resume)
@@ -123,11 +158,11 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
             raise NnrunError(f"{_write_failure(error)}; fix that or give another --out") from None
         _say_resuming(log, spec, sweep)
         progress = SweepProgress(_expected(source, spec, budget), plan.metric, plan.goal,
-                                 live=live)
+                                 live=options.live)
         try:
-            with progress, ctrl_c_noted() as ctrl_c:
+            with progress:
                 sweep.run(iter_results(source, jobs=jobs, backend=backend, scheduler=scheduler,
-                                       worker=worker, log=log), progress, ctrl_c)
+                                       worker=options.worker, log=log), progress, interrupt)
         except KeyboardInterrupt:
             sweep.outcome.interrupted = True
         finally:
@@ -249,16 +284,16 @@ class _SweepRun:
         try:
             for task, result in results:
                 try:
-                    record = self.write(task, result)
-                    if time.monotonic() - self.last_summary > SUMMARY_EVERY_S:
-                        self.write_summary()
-                        self.last_summary = time.monotonic()
+                    with ctrl_c.held_off():  # on disk means in the records, and the summary
+                        record = self.write(task, result)
+                        if time.monotonic() - self.last_summary > SUMMARY_EVERY_S:
+                            self.write_summary()
+                            self.last_summary = time.monotonic()
                 except OSError as error:  # no permission, a full disk: stop, as Ctrl-C does
                     self.outcome.write_error = _write_failure(error)
                     break
                 progress.update(record)
-                if ctrl_c.is_set():  # its KeyboardInterrupt was swallowed (see interrupts)
-                    raise KeyboardInterrupt
+                ctrl_c.raise_if_set()  # held off above, or swallowed (see interrupts)
                 if self._stops(record, progress.failed):
                     self.outcome.stopped_on_failure = True
                     break
@@ -268,8 +303,7 @@ class _SweepRun:
             close = getattr(results, "close", None)
             if close is not None:
                 close()  # the workers are stopped before the last files are written
-        if ctrl_c.is_set():
-            raise KeyboardInterrupt
+        ctrl_c.raise_if_set()
 
     def write(self, task: Task, result: TrialResult) -> TrialRecord:
         """Store a trial's result (with what the search noted of its task) and tell the

@@ -57,11 +57,25 @@ def exit_with_driver(driver: int, every_s: float = PARENT_CHECK_S) -> None:
     minutes; the trial in flight is lost either way, since only the driver writes results."""
 
     def watch() -> None:
-        while os.getppid() == driver:
-            time.sleep(every_s)
+        if os.getppid() == driver:  # loky's own start method: the driver made this process
+            while os.getppid() == driver:
+                time.sleep(every_s)
+        else:  # made by a fork server (loky.set_start_method): look for the driver itself
+            while _exists(driver):
+                time.sleep(every_s)
         os._exit(1)
 
     threading.Thread(target=watch, name="nnrun-exit-with-driver", daemon=True).start()
+
+
+def _exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # there, and someone else's
+        return True
+    return True
 
 
 class _LokyPool:

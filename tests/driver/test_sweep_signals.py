@@ -104,3 +104,71 @@ def test_the_workers_of_a_sigkilled_driver_do_not_outlive_it(tmp_path: Path) -> 
         assert len(list(out.glob("small/trials/*/result.json"))) == finished  # none since
     finally:
         process.communicate(timeout=60)  # the pipes close once no process of it holds them
+
+
+# SIGTERM (or Ctrl-C) while the sweep checks its config and data, before any trial: injected by
+# making the checks send it (a data set can take seconds to build; a test cannot time that).
+SIGNAL_IN_PREFLIGHT = """
+import os, signal, sys, time
+import nnrun.driver.sweep as sweep
+real, signum = sweep.preflight, getattr(signal, sys.argv.pop(1))
+def slow(*args, **kwargs):
+    os.kill(os.getpid(), signum)
+    time.sleep(30)
+    return real(*args, **kwargs)
+sweep.preflight = slow
+from nnrun.cli import app
+sys.argv = ["nnrun", *sys.argv[1:]]
+app()
+"""
+
+
+@pytest.mark.parametrize("name", ["SIGTERM", "SIGINT"])
+def test_a_signal_before_the_first_trial_ends_the_command_without_a_traceback(
+        small_config: Path, tmp_path: Path, name: str) -> None:
+    import subprocess
+    import sys
+
+    from helpers.cli import ROOT
+
+    result = subprocess.run([sys.executable, "-c", SIGNAL_IN_PREFLIGHT, name, "sweep",
+                             small_config, "--out", tmp_path / "out"], capture_output=True,
+                            text=True, timeout=120, cwd=ROOT)
+    signum = getattr(signal, name)
+    assert result.returncode == 128 + signum, result.stderr
+    by = "" if name == "SIGINT" else f" by {name}"
+    assert result.stderr == f"interrupted{by} before the first trial: nothing was trained\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_signal_while_a_result_is_written_leaves_it_in_the_summary(
+        small_config: Path, tmp_path: Path, monkeypatch) -> None:
+    """The Ctrl-C that lands between a trial's result.json and its row: the row is written
+    too (seen as a flaky summary in a Ctrl-C test on a loaded machine)."""
+    import csv
+    import os
+
+    from helpers.workers import quick
+
+    from nnrun.config import load_config
+    from nnrun.driver.sweep import run_sweep
+    from nnrun.results.store import ResultsStore
+
+    real = ResultsStore.write_trial
+    written: list[str] = []
+
+    def write_then_sigterm(self, *args, **kwargs):
+        stored = real(self, *args, **kwargs)
+        written.append(stored.trial)
+        if len(written) == 2:
+            os.kill(os.getpid(), signal.SIGTERM)  # handled at once, before the record counts
+        return stored
+
+    monkeypatch.setattr(ResultsStore, "write_trial", write_then_sigterm)
+    outcome = run_sweep(load_config(small_config), out=tmp_path, jobs=1, live=False,
+                        log=lambda message: None, worker=quick)
+    assert outcome.interrupted and outcome.signal == signal.SIGTERM
+    assert sum(outcome.counts.values()) == 2
+    with (tmp_path / "small" / "summary.csv").open() as handle:
+        assert [row["trial"] for row in csv.DictReader(handle)] == written
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL

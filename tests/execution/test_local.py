@@ -58,3 +58,27 @@ def test_a_source_can_add_tasks_after_results(jobs: int) -> None:
         source.tell(task, result.record)
         seen.append(task.trial_id)
     assert sorted(seen) == sorted(["t0", "t1", "t2", "r2t0", "r2t1", "r2t2"])
+
+
+def test_a_worker_whose_driver_is_not_its_parent_exits_when_the_driver_does() -> None:
+    """exit_with_driver's other path (a fork server made the worker): it watches the driver's
+    pid itself. The path where the driver is the parent is tested on a SIGKILLed sweep."""
+    import subprocess
+    import sys
+
+    from helpers.processes import still_running
+
+    driver = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    worker = subprocess.Popen([sys.executable, "-c",
+                               "import sys, time; from nnrun.execution.local import "
+                               "exit_with_driver; exit_with_driver(int(sys.argv[1]), 0.05); "
+                               "time.sleep(120)", str(driver.pid)])
+    try:
+        assert still_running([worker.pid], 1.0) == [worker.pid]  # its driver is alive
+        driver.kill()
+        driver.wait()
+        assert worker.wait(timeout=30) == 1
+    finally:
+        for process in (driver, worker):
+            process.kill()
+            process.wait()
