@@ -48,7 +48,8 @@ def test_refit_reports_the_test_score_and_saves_a_model(flowers: Path, tmp_path:
     flowers_frame().head(3).to_csv(tmp_path / "new.csv", index=False)
     predicted = invoke(cli, "predict", folder, tmp_path / "new.csv")
     assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 4
-    exported = invoke(cli, "export", folder, "--out", tmp_path / "refit.onnx")
+    exported = invoke(cli, "export", folder, "--format", "onnx", "--out",
+                      tmp_path / "refit.onnx")
     assert exported.exit_code == 0, exported.stderr
     # the sweep's own results are untouched
     assert nnrun.open_results(results).best_trial == best
