@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import functools
 import os
+import signal
 import sys
 from collections.abc import Callable
 from enum import StrEnum
@@ -108,35 +109,56 @@ def sweep(
                                           "exit without training.")] = False,
     resume: Annotated[bool, typer.Option("--resume/--no-resume", help="Skip trials that "
                                          "already finished in the results folder (default), "
-                                         "or start the sweep over.")] = True,
+                                         "or train this sweep's trials again (the trials of "
+                                         "other configurations there are kept).")] = True,
     fail_fast: Annotated[bool, typer.Option("--fail-fast", help="Stop at the first failed "
                                             "trial.")] = False,
     max_failures: Annotated[int | None, typer.Option(min=1, help="Stop after this many "
                                                      "failed trials.")] = None,
+    max_trials: Annotated[int | None, typer.Option(min=1, help="Start at most this many "
+                                                   "trials in this run (default: "
+                                                   "sweep.max_trials).")] = None,
+    timeout: Annotated[str | None, typer.Option(metavar="DURATION", help="Start no trial "
+                                                "after this long, e.g. 90s, 10m, 1h "
+                                                "(default: sweep.timeout).")] = None,
+    optuna_journal: Annotated[bool | None, typer.Option(
+        "--optuna-journal/--no-optuna-journal", help="Keep RESULTS/<name>/optuna.journal as "
+        "trials finish, for `optuna-dashboard results/<name>/optuna.journal` (default: the "
+        "file's sweep.optuna_journal, off).")] = None,
 ) -> None:
     """Train every configuration of a sweep in parallel and write the results.
 
     Example: nnrun sweep experiments/quickstart.yaml --jobs 2 --set train.epochs=50
 
     Exit code 0 when every trial finished, 1 when a trial failed, 2 for a bad config or data
-    file. Running the same command again resumes: finished trials are kept.
+    file or a results folder that cannot be written, 130 / 143 / 129 when Ctrl-C / SIGTERM /
+    SIGHUP stopped it. Running the same command again resumes: finished trials are kept. A
+    budget (--max-trials, --timeout) that ends the sweep early exits 0, saying so.
     """
     from nnrun.config import load_config
+    from nnrun.driver.budget import sweep_budget
+    from nnrun.driver.sweep import check_options, run_sweep
 
-    if scheduler is not None and backend is not Backend.dask:
-        raise NnrunError("--scheduler is the address of a dask scheduler: it needs "
-                         "--backend dask")
+    check_options(jobs, backend.value, scheduler)  # --dry-run too: it says what would run
     spec = load_config(config, set_ or [])
+    _say_notes(spec)
+    budget = sweep_budget(spec.raw["sweep"], max_trials, timeout)
     if dry_run:
         _print_dry_run(spec)
         return
-    from nnrun.driver import run_sweep
 
     outcome = run_sweep(spec, out=out, jobs=jobs, backend=backend.value, scheduler=scheduler,
-                        resume=resume, fail_fast=fail_fast, max_failures=max_failures)
+                        resume=resume, fail_fast=fail_fast, max_failures=max_failures,
+                        budget=budget, optuna_journal=optuna_journal)
     code = _report_sweep(outcome)
     if code != EXIT_OK:
         raise typer.Exit(code)
+
+
+def _say_notes(spec: SweepSpec) -> None:
+    """What --set did to the sweep (a swept key it fixed), on stderr."""
+    for note in spec.notes:
+        _err(note)
 
 
 def _report_sweep(outcome: SweepOutcome) -> int:
@@ -145,10 +167,20 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     done = sum(outcome.counts.values())
     print(f"{outcome.folder}: {done} of {outcome.n_trials} trials finished ({counts or 'none'})"
           + (f", {outcome.resumed} of them from an earlier run" if outcome.resumed else ""))
-    if outcome.interrupted:
-        _err(f"interrupted: the {done} finished trials are saved in {outcome.folder}; run the "
+    if outcome.budget_spent and not outcome.interrupted:
+        print(f"budget: {outcome.budget_spent}, which ended the sweep before its last trial; "
+              f"run the same command again to go on")
+    if outcome.write_error:
+        _err(f"error: {outcome.write_error}; the sweep stopped there. The {done} finished "
+             f"trials are saved in {outcome.folder}; make room or fix the folder, then run the "
              f"same command again to resume")
-        return EXIT_INTERRUPTED
+        return EXIT_USAGE
+    if outcome.interrupted:
+        by = f" by {signal.Signals(outcome.signal).name}" if outcome.signal else ""
+        _err(f"interrupted{by}: the {done} finished trials are saved in {outcome.folder}; run "
+             f"the same command again to resume")
+        # as a shell reports a process killed by the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
+        return 128 + outcome.signal if outcome.signal else EXIT_INTERRUPTED
     if outcome.stopped_on_failure:
         _err("stopped after a failed trial (--fail-fast / --max-failures)")
     if outcome.failed:
@@ -282,6 +314,7 @@ def validate(
     from nnrun.search import ADAPTIVE, describe_search
 
     spec = load_config(config, set_ or [])
+    _say_notes(spec)
     trials = preflight(spec).trials
     if spec.method in ADAPTIVE:
         print(f"{config}: valid; {describe_search(spec, trials)} ({spec.name})")

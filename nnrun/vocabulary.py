@@ -8,6 +8,7 @@ written as text (summary.csv, tables, baselines, plots). Nothing here imports th
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 # -- trial statuses (result.json's "status", summary.csv's column) ---------------------------
@@ -61,3 +62,39 @@ def format_value(value: Any, none: str = "") -> str:
     if isinstance(value, float):
         return repr(value)
     return str(value)
+
+
+# Durations (--timeout, sweep.timeout): "90s", "10m", "1h30m", or a number of seconds.
+_UNITS = {"s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)\s*([smhd])")
+
+
+def parse_duration(value: Any) -> float:
+    """Seconds from a duration: a positive number (seconds) or text such as ``90s``, ``10m``,
+    ``1.5h``, ``1h30m``, ``2d``. Raises ValueError for anything else."""
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a duration")
+    if isinstance(value, int | float):
+        seconds = float(value)
+    else:
+        text = str(value).strip().lower()
+        try:
+            seconds = float(text)
+        except ValueError:
+            parts = _PART.findall(text)
+            if not parts or _PART.sub("", text).strip():
+                raise ValueError(f"{value!r} is not a duration") from None
+            seconds = sum(float(number) * _UNITS[unit] for number, unit in parts)
+    if not seconds > 0 or seconds == float("inf"):
+        raise ValueError(f"{value!r} is not a positive duration")
+    return seconds
+
+
+def format_duration(seconds: float) -> str:
+    """``5400`` -> ``1h30m``; ``90`` -> ``1m30s``; ``2.5`` -> ``2.5s``."""
+    if seconds < 60:
+        return f"{seconds:g}s"
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return "".join(f"{n}{unit}" for n, unit in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)

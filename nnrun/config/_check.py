@@ -9,6 +9,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from nnrun.config._messages import explain
+from nnrun.config._show import show
 from nnrun.config._swept import SweptValues
 from nnrun.config._yaml import Loc, Reader
 from nnrun.config.dotted import dotted_name
@@ -67,9 +68,28 @@ class Checker:
                     self.fail(loc, message, kind=kind)
         return None
 
-    def _parameters(self) -> dict[str, Any]:
+    def _parameters(self) -> dict[str, Any] | list[dict[str, Any]]:
+        """sweep.parameters checked: a mapping, or a list of mappings (sub-spaces, each
+        expanded on its own)."""
         sweep = self.document.get("sweep")
-        if not (isinstance(sweep, dict) and isinstance(sweep.get("parameters"), dict)):
+        if not isinstance(sweep, dict) or sweep.get("parameters") is None:
             return {}
-        return SweptValues(self.document, self.fail).check(
-            sweep["parameters"], sweep.get("method", "grid"), sweep.get("samples"))
+        parameters = sweep["parameters"]
+        swept = SweptValues(self.document, self.fail)
+        method, samples = sweep.get("method", "grid"), sweep.get("samples")
+        if isinstance(parameters, dict):
+            return swept.check(parameters, method, samples)
+        where = ("sweep", "parameters")
+        if not isinstance(parameters, list) or not parameters:
+            self.fail(where, f"found {show(parameters)}; expected a mapping of dotted keys to "
+                      "values, or a list of such mappings (sub-spaces, e.g. one per optimizer)")
+            return {}
+        spaces = []
+        for index, space in enumerate(parameters):
+            if not isinstance(space, dict) or not space:
+                what = "an empty sub-space" if space == {} else f"found {show(space)}"
+                self.fail((*where, index), f"{what}; a sub-space is a mapping of dotted keys "
+                          "to values, e.g. {optimizer.name: [adam], optimizer.lr: [0.001, 0.01]}")
+                continue
+            spaces.append(swept.check(space, method, samples, where=(*where, index)))
+        return spaces

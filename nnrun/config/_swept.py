@@ -18,6 +18,7 @@ from nnrun.config._messages import explain
 from nnrun.config._show import did_you_mean, show
 from nnrun.config.dotted import dotted_name, get_dotted, set_dotted, sweepable
 from nnrun.config.schema import DISTRIBUTIONS, TOP_KEYS, TRIAL_SECTIONS, TrialConfig
+from nnrun.config.shape import SHAPE_KEYS, apply_shape, shape_value_problem
 
 # fail(location, message, kind): kind "key", "value" or "missing" says where to point.
 Fail = Callable[[tuple, str, str], None]
@@ -38,6 +39,9 @@ def unknown_parameter(key: str) -> str:
     """Why ``key`` cannot be swept, and the nearest key that can."""
     if key == "seed":
         return "the seed is not swept; use `repeats: N` for N independent seeds"
+    if key in ("data.folds", "data.fold"):
+        return ("the folds of cross-validation are how every configuration is scored, not a "
+                "setting to compare; give data.folds: k in the data block")
     if key in TOP_KEYS or key.startswith("sweep."):
         return "not a training setting, so it can't be swept"
     valid = list(sweepable())
@@ -61,14 +65,20 @@ class SweptValues:
         self._base_problems = set(trial_problems(self._base))
         self._samples_reported = False
 
-    def check(self, parameters: dict[str, Any], method: Any, samples: Any) -> dict[str, Any]:
+    def check(self, parameters: dict[str, Any], method: Any, samples: Any,
+              where: tuple = ("sweep", "parameters")) -> dict[str, Any]:
         """The parameters whose values are all valid, normalised as validated (1 -> 1.0), in
-        file order; each problem goes to ``fail``."""
+        file order; each problem goes to ``fail``. ``where``: the mapping's location (a
+        sub-space of a list is ``("sweep", "parameters", index)``)."""
         checked = {}
         for key, spec in parameters.items():
-            path = ("sweep", "parameters", key)
-            if key not in sweepable():
+            path = (*where, key)
+            if key not in sweepable() and key not in SHAPE_KEYS:
                 self._fail(path, unknown_parameter(key), "key")
+                continue
+            if key in SHAPE_KEYS and "model.hidden" in parameters:
+                self._fail(path, f"{key} and model.hidden both set the hidden layers; sweep "
+                           "model.hidden, or model.depth and model.width", "key")
                 continue
             if isinstance(spec, list):
                 values = self._values(key, spec, path)
@@ -98,6 +108,8 @@ class SweptValues:
     def _substitute(self, key: str, value: Any) -> tuple[Any, list[str]]:
         """Put one value in the base config and check it: (value as validated, new problems)."""
         config = copy.deepcopy(self._base)
+        if key in SHAPE_KEYS:
+            return self._shape(config, key, value)
         try:
             set_dotted(config, key, copy.deepcopy(value))
         except TypeError:
@@ -109,6 +121,21 @@ class SweptValues:
         if problems or self._base_problems:
             return value, problems
         return get_dotted(TrialConfig.model_validate(config).model_dump(), key), []
+
+    def _shape(self, config: dict[str, Any], key: str, value: Any) -> tuple[Any, list[str]]:
+        """model.depth or model.width: a whole number, and the network it makes with the rest
+        of the base (nnrun.config.shape)."""
+        problem = shape_value_problem(key, value)
+        if problem:
+            return value, [problem]
+        try:
+            apply_shape(config, {key: value})
+        except (ValueError, AttributeError, TypeError) as error:
+            return value, [str(error)]
+        problems = [f"with this value, {dotted_name(loc)}: {message}"
+                    for loc, message in trial_problems(config)
+                    if (loc, message) not in self._base_problems]
+        return value, problems
 
     def _values(self, key: str, values: list, path: tuple) -> list | None:
         """A list of values: each valid, none given twice."""

@@ -84,6 +84,7 @@ class Reader:
         self.value_at: dict[tuple, Loc] = {}
         self._override = ""
         self._nodes = 0
+        self.notes: list[str] = []  # what an override did that the user should hear of
 
     def fail(self, loc: Loc, key: str, message: str) -> None:
         self.problems.append((loc, key, message))
@@ -228,6 +229,25 @@ class Reader:
         if value is None and len(self.problems) > before:
             return  # VALUE is not YAML: reported, and the file's value stands
         self._place(document, path, value, Loc(override=key))
+        if path[: len(_SWEPT)] != _SWEPT:
+            self._unsweep(document, key, item)
+
+    def _unsweep(self, document: dict[str, Any], key: str, item: str) -> None:
+        """``--set KEY=VALUE`` wins over the sweep, as on Hydra's command line: the swept keys
+        at or under KEY leave ``sweep.parameters``, with a note."""
+        sweep = document.get("sweep")
+        parameters = sweep.get("parameters") if isinstance(sweep, dict) else None
+        if not isinstance(parameters, dict):
+            return
+        for swept in [k for k in parameters if k == key or str(k).startswith(key + ".")]:
+            where = self.key_at.get((*_SWEPT, swept))
+            place = f" ({where.render(self.filename)})" if where else ""
+            del parameters[swept]
+            for table in (self.key_at, self.value_at):
+                for old in [p for p in table if p[: len(_SWEPT) + 1] == (*_SWEPT, swept)]:
+                    del table[old]
+            self.notes.append(f"note: --set {item.strip()} fixes {swept}, which "
+                              f"sweep.parameters varied{place}: it is no longer swept")
 
     def _place(self, document: dict[str, Any], path: tuple, value: Any, here: Loc) -> None:
         """Put an override's value at ``path``, making the mappings on the way, and locate the

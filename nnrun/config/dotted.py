@@ -67,7 +67,9 @@ def sweepable_keys() -> list[str]:
                 keys.append(dotted)
 
     walk(TrialConfig, "")
-    keys.remove("seed")
+    # the seed: repeats; the folds of cross-validation are how every trial is scored
+    for fixed in ("seed", "data.folds", "data.fold"):
+        keys.remove(fixed)
     return keys
 
 

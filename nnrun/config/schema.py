@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from pydantic_core import PydanticCustomError
 
-from nnrun.vocabulary import DATASETS, FILE_DATASETS, METRICS
+from nnrun.vocabulary import DATASETS, FILE_DATASETS, METRICS, parse_duration
 
 SWEEP_METHODS = ("grid", "random", "halving", "bayes")
 DISTRIBUTIONS = ("uniform", "log_uniform", "int_uniform", "choice")
@@ -26,6 +26,9 @@ TOP_KEYS = ("name", "seed", "repeats", *TRIAL_SECTIONS, "sweep", "metric", "goal
 OUTPUTS_OF_LOSS = {"mse": ("sigmoid", "tanh", "relu", "identity"),
                    "cross_entropy": ("softmax", "sigmoid")}
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+# Keys added after trial ids were fixed: left out of a dumped config while null, so that a
+# config that does not use them resolves (and hashes to its id) as it always did.
+OMITTED_WHEN_NULL = {"data": ("folds", "fold")}
 # The pydantic error type of a problem found by a `_consistent` validator (see cross_field).
 CROSS_FIELD = "nnrun_cross_field"
 
@@ -87,10 +90,17 @@ class DataSection(_Section):
     test_fraction: Fraction = 0.2
     standardize: bool = True
     seed: Seed | None = None
+    # k-fold cross-validation (nnrun.data._folds): each configuration trains once a fold;
+    # ``fold`` is set by nnrun for each trial, never in a file.
+    folds: Annotated[int, Field(ge=2)] | None = None
+    fold: Annotated[int, Field(ge=0)] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> DataSection:
         problems = []
+        if self.fold is not None and (self.folds is None or self.fold >= self.folds):
+            problems.append(("fold", f"{self.fold} is not a fold of data.folds "
+                             f"({self.folds}); nnrun sets it for each trial"))
         if self.val_fraction + self.test_fraction >= 1:
             problems.append((
                 "test_fraction",
@@ -153,14 +163,20 @@ def _rung_problems(sweep: SweepSection) -> list[tuple[str, str]]:
 
 class SweepSection(_Section):
     method: Literal[SWEEP_METHODS] = "grid"
-    # dotted key -> list of values or a distribution; checked by nnrun.config._swept.
-    parameters: dict[str, Any] = Field(default_factory=dict)
+    # dotted key -> list of values or a distribution, or a list of such mappings (sub-spaces);
+    # checked by nnrun.config._check and _swept.
+    parameters: Any = Field(default_factory=dict)
     samples: PositiveInt | None = None
     min_epochs: PositiveInt | None = None
     max_epochs: PositiveInt | None = None
     reduction_factor: Annotated[int, Field(ge=2)] = 3
     # "halving": bayes prunes its trials by successive halving (min_epochs, reduction_factor).
     early_stop: Literal["halving"] | None = None
+    # Budgets of one run (nnrun.driver.budget); --max-trials and --timeout take their place.
+    max_trials: PositiveInt | None = None
+    timeout: Annotated[str, Field(min_length=1)] | Positive | None = None
+    # keep results/<name>/optuna.journal for optuna-dashboard (nnrun sweep --optuna-journal)
+    optuna_journal: bool = False
 
     @model_validator(mode="after")
     def _consistent(self) -> SweepSection:
@@ -179,8 +195,19 @@ class SweepSection(_Section):
                 "samples", "grid search tries every combination; samples is only for random, "
                 "halving and bayes",
             ))
-        cross_field(problems + _rung_problems(self))
+        cross_field(problems + _rung_problems(self) + _timeout_problems(self.timeout))
         return self
+
+
+def _timeout_problems(timeout: str | float | None) -> list[tuple[str, str]]:
+    """sweep.timeout: a duration such as 90s, 10m, 1h30m, or a number of seconds."""
+    if timeout is None:
+        return []
+    try:
+        parse_duration(timeout)
+    except ValueError as error:
+        return [("timeout", f"{error}; e.g. 90s, 10m, 1h, 1h30m, or a number of seconds")]
+    return []
 
 
 class TrialConfig(_Section):
@@ -196,7 +223,8 @@ class TrialConfig(_Section):
     @model_validator(mode="after")
     def _consistent(self) -> TrialConfig:
         stopping = self.train.early_stopping
-        if stopping and stopping.monitor.startswith("val_") and self.data.val_fraction == 0:
+        if stopping and stopping.monitor.startswith("val_") and self.data.val_fraction == 0 \
+                and self.data.folds is None:
             cross_field([(
                 "train.early_stopping.monitor",
                 f"{stopping.monitor} needs a validation set but data.val_fraction is 0",
@@ -209,6 +237,17 @@ class TrialConfig(_Section):
                 f"one of {', '.join(outputs)} (or auto)",
             )])
         return self
+
+
+def dump(model: BaseModel) -> dict[str, Any]:
+    """``model.model_dump()`` without the OMITTED_WHEN_NULL keys that are null."""
+    dumped = model.model_dump()
+    for section, keys in OMITTED_WHEN_NULL.items():
+        block = dumped.get(section)
+        for key in keys:
+            if isinstance(block, dict) and block.get(key, 0) is None:
+                del block[key]
+    return dumped
 
 
 class ConfigFile(TrialConfig):
@@ -229,6 +268,9 @@ class ConfigFile(TrialConfig):
                 "sweep.min_epochs",
                 f"{self.sweep.min_epochs} is above the most epochs a trial gets ({top_epochs})",
             ))
+        if self.data.fold is not None:
+            problems.append(("data.fold", "set by nnrun for each fold of data.folds; a file "
+                             "gives data.folds: k only"))
         cross_field(problems + self._metric_problems())
         return self
 
@@ -236,11 +278,12 @@ class ConfigFile(TrialConfig):
         """The metric that ranks trials needs its split to hold samples."""
         if self.metric is not None:
             split = self.metric.split("_")[0]
-            fraction = {"val": self.data.val_fraction, "test": self.data.test_fraction}.get(split)
+            val = self.data.val_fraction if self.data.folds is None else 1  # folds validate
+            fraction = {"val": val, "test": self.data.test_fraction}.get(split)
             if fraction == 0:
                 return [("metric", f"{self.metric!r} needs a {split} set but "
                          f"data.{split}_fraction is 0")]
-        elif self.data.val_fraction == 0:
+        elif self.data.val_fraction == 0 and self.data.folds is None:
             return [("data.val_fraction", "0 leaves no validation set, but trials are ranked by "
                      "val_accuracy or val_loss unless `metric:` names another; give a "
                      "val_fraction above 0, or a metric such as test_loss or train_loss")]

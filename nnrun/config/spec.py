@@ -18,7 +18,7 @@ from nnrun.config._check import Checker
 from nnrun.config._messages import explain
 from nnrun.config._yaml import Reader
 from nnrun.config.dotted import dotted_name
-from nnrun.config.schema import TOP_KEYS, ConfigFile, TrialConfig
+from nnrun.config.schema import TOP_KEYS, ConfigFile, TrialConfig, dump
 from nnrun.errors import ConfigError, NnrunError
 
 
@@ -30,13 +30,29 @@ class SweepSpec:
     name: str
     raw: dict[str, Any]
     method: str
-    parameters: dict[str, Any]  # dotted key -> list of values or {distribution: [...]}, file order
+    # every swept dotted key -> its list of values or {distribution: [...]}, in file order; for a
+    # list of sub-spaces, each key as its first sub-space sweeps it (the columns of the tables)
+    parameters: dict[str, Any]
     samples: int | None
     metric: str | None
     goal: str | None
     seed: int
     repeats: int
     locations: dict[str, str] = field(default_factory=dict)  # dotted key -> "file:line:col"
+    notes: list[str] = field(default_factory=list)  # what --set did to the sweep, for stderr
+    # the sub-spaces of sweep.parameters, each a mapping as ``parameters``: [parameters] for a
+    # file with one mapping
+    spaces: list[dict[str, Any]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if not self.spaces:
+            self.spaces = [self.parameters]
+
+    def space_key(self, index: int) -> str:
+        """How messages name sub-space ``index``: sweep.parameters, or sweep.parameters[i]
+        when the file gives a list of them."""
+        listed = isinstance(self.raw.get("sweep", {}).get("parameters"), list)
+        return f"sweep.parameters[{index}]" if listed else "sweep.parameters"
 
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the validated file (defaults filled in), ready for json.dump."""
@@ -69,18 +85,27 @@ def load_config_text(text: str, filename: str, overrides: Sequence[str] = ()) ->
     model, parameters = Checker(reader, document).check()
     locations = {dotted_name(path): loc.render(filename)
                  for path, loc in reader.value_at.items() if path}
-    return _spec(model, parameters, Path(filename), locations)
+    spec = _spec(model, parameters, Path(filename), locations)
+    spec.notes = list(reader.notes)
+    return spec
 
 
-def _spec(model: ConfigFile, parameters: dict[str, Any], path: Path,
+def _spec(model: ConfigFile, parameters: dict[str, Any] | list[dict[str, Any]], path: Path,
           locations: dict[str, str]) -> SweepSpec:
-    dumped = model.model_dump()
+    dumped = dump(model)
     dumped["sweep"]["parameters"] = parameters
     raw = {key: dumped[key] for key in TOP_KEYS}
+    spaces = copy.deepcopy(parameters) if isinstance(parameters, list) else [
+        copy.deepcopy(parameters)]
+    union: dict[str, Any] = {}
+    for space in spaces:
+        for key, values in space.items():
+            union.setdefault(key, copy.deepcopy(values))
     return SweepSpec(
         path=path, name=model.name, raw=raw, method=model.sweep.method,
-        parameters=copy.deepcopy(parameters), samples=model.sweep.samples, metric=model.metric,
+        parameters=union, samples=model.sweep.samples, metric=model.metric,
         goal=model.goal, seed=model.seed, repeats=model.repeats, locations=locations,
+        spaces=spaces,
     )
 
 
@@ -96,4 +121,4 @@ def validate_trial_config(config: dict[str, Any]) -> dict[str, Any]:
             f"{dotted_name(loc)}: {message}" if loc else message
             for problem in error.errors() for loc, message in explain(problem)
         ]) from None
-    return model.model_dump()
+    return dump(model)

@@ -9,6 +9,7 @@ import numpy as np
 
 from nnrun.data._builtin import digits, mnist1d
 from nnrun.data._files import read_csv, read_npz
+from nnrun.data._folds import fold_rows
 from nnrun.data._raw import Builder, check_seed
 from nnrun.data._splits import split_rows, targets, to_dataset
 from nnrun.data.dataset import Dataset
@@ -28,6 +29,8 @@ DEFAULTS: dict = {
     "test_fraction": 0.2,
     "standardize": True,
     "seed": None,
+    "folds": None,
+    "fold": None,
 }
 TASKS = ("auto", "classification", "regression")
 
@@ -55,6 +58,9 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None,
     for classification (each class split in the same proportions, at least one sample of each
     class in every non-empty split). mnist1d keeps its own 1000-sample test split, so it
     ignores test_fraction and takes validation out of its 4000 training samples.
+    folds, fold: k-fold cross-validation (nnrun.data._folds): the same test split, and fold
+    ``fold`` of the other rows as the validation set (fold None: no validation set, every
+    non-test row trains, as a refit on all the data does).
     merge_validation: train on the training and validation rows together (``nnrun refit``),
         scaled by their mean and standard deviation; the test rows are the same as without it.
     Raises DataError, naming the file or data set, for anything wrong with the data.
@@ -67,6 +73,9 @@ def load_dataset(spec: dict, seed: int, base_dir: Path | None = None,
     # The split draws from its own stream of the seed, apart from the synthetic draw.
     rng = np.random.default_rng(np.random.SeedSequence(seed).spawn(1)[0])
     rows = split_rows(raw, found, fractions, rng, auto_task=spec["task"] == raw.task == "auto")
+    if spec["folds"] is not None:
+        deal = np.random.default_rng(np.random.SeedSequence(seed).spawn(2)[1])
+        rows = fold_rows(rows, found, int(spec["folds"]), spec["fold"], deal, raw.source)
     if merge_validation:
         rows = rows._replace(train=np.concatenate([rows.train, rows.val]), val=rows.val[:0])
     return to_dataset(spec["dataset"], raw, found, rows, scale=spec["standardize"])

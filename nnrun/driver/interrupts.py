@@ -1,4 +1,12 @@
-"""Ctrl-C during a sweep: never lost, even when it lands where Python would swallow it."""
+"""Ctrl-C, SIGTERM and SIGHUP during a sweep: never lost, even when one lands where Python would
+swallow it, and all three end a sweep the same way.
+
+A batch scheduler's wall limit, a CI timeout and ``kill`` send SIGTERM; closing the terminal sends
+SIGHUP. Python's default for both is to die on the spot, with no message, no summary, and the
+loky workers left running; here each becomes the KeyboardInterrupt that Ctrl-C raises, so the
+driver stops the workers, writes what finished and says so, and the command exits with
+128 + the signal's number, as a shell reports a process the signal killed.
+"""
 
 from __future__ import annotations
 
@@ -8,32 +16,61 @@ import threading
 from collections.abc import Iterator
 from typing import Any
 
+#: The signals that stop a sweep cleanly, and the handler Python starts with for each: a signal
+#: whose handler is another one (SIG_IGN under nohup or in a background job, a handler of the
+#: program that called us) is left alone.
+STOPPING = {signal.SIGINT: signal.default_int_handler, signal.SIGTERM: signal.SIG_DFL,
+            signal.SIGHUP: signal.SIG_DFL}
+
+
+class Interrupt(threading.Event):
+    """Set by the first stopping signal; ``signum`` says which one (None until then)."""
+
+    signum: int | None = None
+    raised: bool = False  # a KeyboardInterrupt is on its way: later signals only note
+
+    @property
+    def name(self) -> str:
+        """"Ctrl-C" for SIGINT, else the signal's name (SIGTERM, SIGHUP)."""
+        if self.signum is None or self.signum == signal.SIGINT:
+            return "Ctrl-C"
+        return signal.Signals(self.signum).name
+
 
 @contextlib.contextmanager
-def ctrl_c_noted() -> Iterator[threading.Event]:
-    """Note every Ctrl-C in an Event, and raise KeyboardInterrupt as usual, except inside a
-    ``__del__`` (dask's futures have one), where Python would print it and swallow it.
+def ctrl_c_noted() -> Iterator[Interrupt]:
+    """Note every Ctrl-C, SIGTERM and SIGHUP in an :class:`Interrupt`, and raise
+    KeyboardInterrupt as Ctrl-C does, except inside a ``__del__`` (dask's futures have one),
+    where Python would print it and swallow it.
 
-    The driver checks the Event after each result, so that Ctrl-C always stops the sweep. A
-    SIGINT that was ignored (a background job) stays ignored.
+    The driver checks the Event after each result, so that a signal always stops the sweep. A
+    signal that was ignored (nohup, a background job) stays ignored; outside the main thread,
+    where Python cannot set handlers, nothing changes.
     """
-    noted = threading.Event()
-    previous = signal.getsignal(signal.SIGINT)
-    if previous is not signal.default_int_handler or \
-            threading.current_thread() is not threading.main_thread():
+    noted = Interrupt()
+    if threading.current_thread() is not threading.main_thread():
         yield noted
         return
 
-    def on_sigint(signum: int, frame: Any) -> None:
+    def on_signal(signum: int, frame: Any) -> None:
+        if noted.signum is None:
+            noted.signum = signum
         noted.set()
+        if noted.raised:  # the sweep is stopping: let it kill the workers and write in peace
+            return
         while frame is not None:
             if frame.f_code.co_name == "__del__":
                 return
             frame = frame.f_back
+        noted.raised = True
         raise KeyboardInterrupt
 
-    signal.signal(signal.SIGINT, on_sigint)
+    previous = {signum: signal.getsignal(signum) for signum in STOPPING}
+    ours = [signum for signum, handler in previous.items() if handler is STOPPING[signum]]
+    for signum in ours:
+        signal.signal(signum, on_signal)
     try:
         yield noted
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for signum in ours:
+            signal.signal(signum, previous[signum])

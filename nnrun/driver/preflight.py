@@ -55,20 +55,42 @@ def inspect_data(trials: Sequence[Trial], base_dir: str | None, spec: SweepSpec 
     is reported (exit 2) before any worker starts. Returns them by ``data_key``, in the order
     of the trials.
 
-    A problem caused by one setting names the line of ``spec``'s file that set it.
+    With ``spec``, every data set that cannot be used is reported, in one DataError of one
+    line each, at the line of ``spec``'s file that chose it (the item of a swept list of files,
+    say); without it, the first problem is raised as it is.
     """
     seen: dict[str, Dataset] = {}
+    problems: dict[str, str] = {}  # data key -> the located message
     for trial in trials:
         key = data_key(trial.config["data"], base_dir)
-        if key not in seen:
-            try:
-                seen[key] = get_dataset(trial.config["data"], base_dir)
-            except DataError as error:
-                if error.key is None or spec is None:
-                    raise
-                where = _where_set(spec, error.key, trial.params)
-                raise DataError(f"{where}: {error}", error.key) from None
+        if key in seen or key in problems:
+            continue
+        try:
+            seen[key] = get_dataset(trial.config["data"], base_dir)
+        except DataError as error:
+            if spec is None:
+                raise
+            problems[key] = _located(spec, error, trial.params, trial.space)
+    if problems:
+        raise DataError("\n".join(problems.values()))
     return seen
+
+
+def _located(spec: SweepSpec, error: DataError, params: dict[str, Any],
+             space: int = 0) -> str:
+    """A data problem at the line of the setting to blame: the one the error names, or, when
+    that is not swept, the swept data setting that chose this data set (data.path first)."""
+    key = error.key
+    swept = [k for k in params if k == "data" or k.startswith("data.")]
+    values = spec.spaces[space] if space < len(spec.spaces) else {}
+    if key not in values and swept:
+        key = "data.path" if "data.path" in swept else swept[0]
+    if key is None:
+        return str(error)
+    where, name = _set_at(spec, key, params, space)
+    if where.endswith(name) or str(error).startswith(key):  # "--set data.path", the key said
+        return f"{where}: {error}"
+    return f"{where}: {name}: {error}"
 
 
 def machine_memory() -> int | None:
@@ -95,7 +117,7 @@ def check_memory(spec: SweepSpec, trials: Sequence[Trial], datasets: dict[str, D
         needed, parameter_bytes, work_bytes = memory_estimate(
             trial.config, datasets[data_key(trial.config["data"], base_dir)])
         if needed > limit:
-            where = _where_set(spec, "model.hidden", trial.params)
+            where = _where_set(spec, "model.hidden", trial.params, trial.space)
             raise ConfigError([
                 f"{where}: model.hidden: a trial with hidden layers "
                 f"{trial.config['model']['hidden']} needs at least {needed / 2**30:,.1f} GiB, "
@@ -106,15 +128,25 @@ def check_memory(spec: SweepSpec, trials: Sequence[Trial], datasets: dict[str, D
                 f"the second part is the large one, less data)"])
 
 
-def _where_set(spec: SweepSpec, key: str, params: dict[str, Any]) -> str:
-    """Where the value of ``key`` that a trial used was written: the item of its list under
-    sweep.parameters when it is swept over a list, else the key itself ("file" if defaulted)."""
-    if key not in spec.parameters:
-        return spec.where(key)
-    swept = f"sweep.parameters.{key}"
-    choices = spec.parameters[key]
+def _where_set(spec: SweepSpec, key: str, params: dict[str, Any], space: int = 0) -> str:
+    """Where the value of ``key`` that a trial (of sub-space ``space``) used was written: the
+    item of its list under sweep.parameters when it is swept over a list, else the key itself
+    ("file" if defaulted)."""
+    return _set_at(spec, key, params, space)[0]
+
+
+def _set_at(spec: SweepSpec, key: str, params: dict[str, Any],
+            space: int = 0) -> tuple[str, str]:
+    """:func:`_where_set`'s place, and the name of the setting there, as a config error names
+    it (``sweep.parameters.data.path[2]``, ``sweep.parameters[1].optimizer.lr``,
+    ``data.target``)."""
+    values = spec.spaces[space] if space < len(spec.spaces) else {}
+    if key not in values:
+        return spec.where(key), key
+    swept = f"{spec.space_key(space)}.{key}"
+    choices = values[key]
     if isinstance(choices, list) and key in params:
         for index, choice in enumerate(choices):
             if choice == params[key] and f"{swept}[{index}]" in spec.locations:
-                return spec.where(f"{swept}[{index}]")
-    return spec.where(swept)
+                return spec.where(f"{swept}[{index}]"), f"{swept}[{index}]"
+    return spec.where(swept), swept

@@ -10,12 +10,17 @@ from __future__ import annotations
 
 import collections
 import contextlib
+import os
+import threading
+import time
 import traceback
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from nnrun.execution.base import Task, TaskSource, TrialResult, Worker, failed_result
+
+PARENT_CHECK_S = 0.25  # how often a loky worker looks for its driver
 
 WORKER_DIED = ("the worker process running this trial died (killed, out of memory, or a crash "
                "in native code), also when the trial was run again alone")
@@ -45,6 +50,20 @@ def iter_loky(source: TaskSource, jobs: int, worker: Worker
             pool.kill()
 
 
+def exit_with_driver(driver: int, every_s: float = PARENT_CHECK_S) -> None:
+    """A loky worker's initializer: a thread that ends this worker as soon as its parent, the
+    driver ``driver``, is gone (SIGKILLed, out of memory) and this process was handed to another
+    parent. loky's own workers would go on with the trials queued for them, then idle for
+    minutes; the trial in flight is lost either way, since only the driver writes results."""
+
+    def watch() -> None:
+        while os.getppid() == driver:
+            time.sleep(every_s)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="nnrun-exit-with-driver", daemon=True).start()
+
+
 class _LokyPool:
     """The trials in flight on a loky pool, and the suspects of a pool that broke: the trials
     that were in flight when a worker died, each run again alone."""
@@ -72,7 +91,8 @@ class _LokyPool:
     def _new_executor(self) -> Any:
         from joblib.externals.loky import get_reusable_executor
 
-        return get_reusable_executor(max_workers=self.jobs)
+        return get_reusable_executor(max_workers=self.jobs, initializer=exit_with_driver,
+                                     initargs=(os.getpid(),))
 
     def _start_tasks(self) -> None:
         if self.suspects:  # one at a time, alone: if the pool breaks now, it was this one

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
@@ -40,9 +41,15 @@ NEW_FILE_MODE = _new_file_mode()
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    """Write ``data`` to ``path`` through a temporary file and ``os.replace``: all or nothing.
+
+    An OSError (no permission, a full disk) leaves ``path`` as it was, and names ``path`` (not
+    the temporary file) as its ``filename``."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise _naming(error, path) from error
     try:
         # mkstemp makes the file private (0o600): results are read by others too (CI
         # artifacts, a shared folder), so give them the mode any other new file gets
@@ -50,10 +57,31 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as error:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
+        if isinstance(error, OSError):
+            raise _naming(error, path) from error
         raise
+
+
+def _naming(error: OSError, path: Path) -> OSError:
+    """The same error (PermissionError stays one: OSError picks the subclass by errno), about
+    ``path``."""
+    if error.errno is None:
+        return error
+    return OSError(error.errno, error.strerror or os.strerror(error.errno), str(path))
+
+
+def check_writable(folder: Path) -> None:
+    """Raise OSError unless a file can be created in ``folder`` (made if missing): the question
+    permissions alone cannot answer (root, read-only mounts, a file in the way)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    if not folder.is_dir():  # a dangling link, say
+        raise NotADirectoryError(errno.ENOTDIR, os.strerror(errno.ENOTDIR), str(folder))
+    fd, probe = tempfile.mkstemp(dir=folder, prefix=".nnrun-write-check.", suffix=".tmp")
+    os.close(fd)
+    os.unlink(probe)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

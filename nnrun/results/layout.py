@@ -21,6 +21,8 @@
   refit/<id>/                     `nnrun refit`: trial <id> retrained on train + validation
                                   (config.yaml, metrics.csv, weights.npz, model.json,
                                   result.json, as a trial folder)
+  optuna.journal                  with --optuna-journal: the sweep as an Optuna study, for
+                                  optuna-dashboard (nnrun.trackers.optuna_journal writes it)
 ```
 
 Code outside :mod:`nnrun.results` reads and writes through the reader and the writer, or asks a
@@ -43,6 +45,7 @@ RESULT_JSON = "result.json"
 MODEL_JSON = "model.json"
 PLOTS = "plots"
 REFIT = "refit"
+OPTUNA_JOURNAL = "optuna.journal"
 
 
 class Layout:
@@ -56,6 +59,7 @@ class Layout:
         self.trials_dir = self.folder / TRIALS
         self.plots_dir = self.folder / PLOTS
         self.refit_dir = self.folder / REFIT
+        self.optuna_journal = self.folder / OPTUNA_JOURNAL
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.trials_dir / trial_id

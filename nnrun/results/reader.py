@@ -5,7 +5,10 @@ Read from the files alone, so it works on a sweep that is still running, on one 
 killed, and on one copied from another machine. The sweep's trials are summary.csv's rows plus
 the trials that finished after it was last written (their result.json, put through the very row
 the writer writes: :mod:`nnrun.results.summary`); trial folders that sweep.json does not list
-(an earlier, wider version of the sweep left them) are left out. The reader hands over data:
+(an earlier, wider version of the sweep left them) are left out. Each trial shows the values of
+the *current* sweep's keys, read from its resolved configuration (config.yaml): a trial reused
+from an earlier sweep that did not vary a key recorded no value for it, yet has one. The reader
+hands over data:
 dicts, records and frames, as the files hold them; labels and formatting are the views' job.
 """
 
@@ -27,7 +30,7 @@ from nnrun.results.layout import (
 )
 from nnrun.results.record import TrialRecord
 from nnrun.results.summary import summary_text
-from nnrun.vocabulary import FAILED
+from nnrun.vocabulary import FAILED, format_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -104,7 +107,7 @@ class ResultsReader:
 
         meta = self.meta() if meta is None else meta
         listed = listed_trials(meta)
-        written = self._written_summary(listed)
+        written = self._written_summary(listed, _parameters(meta))
         known = set() if written is None else set(written["trial"])
         late = self._late_summary(meta, listed, known)
         frames = [frame for frame in (written, late) if frame is not None and len(frame)]
@@ -113,18 +116,55 @@ class ResultsReader:
                       pd.DataFrame({name: pd.Series(dtype=str) for name in TEXT_COLUMNS})]
         summary = pd.concat(frames, ignore_index=True)
         summary["status"] = summary["status"].fillna(FAILED).astype(str)
+        return self._current_parameters(summary, _parameters(meta))
+
+    def _current_parameters(self, summary: pd.DataFrame, parameters: list[str]
+                            ) -> pd.DataFrame:
+        """``summary`` with each swept key's cell taken from the trial's resolved config where
+        its run recorded no value for the key (a trial reused from a sweep that did not vary
+        it), the columns then typed as pandas types summary.csv."""
+        if not parameters:
+            return summary
+        for column in parameters:  # a key no row has yet (added to the sweep)
+            if column not in summary.columns:
+                summary[column] = None
+        cells = summary[parameters].astype(object)
+        cells = cells.where(cells.notna(), None)
+        for row, trial in enumerate(summary["trial"]):
+            for column, value in self.unrecorded_params(trial, parameters).items():
+                cells.iat[row, parameters.index(column)] = format_value(value)
+        summary[parameters] = _typed_cells(cells)
         return summary
+
+    def unrecorded_params(self, trial_id: str, parameters: list[str]) -> dict[str, Any]:
+        """The values, in the trial's resolved config.yaml, of those of ``parameters`` its run
+        did not record (its ``params`` lack them); {} when config.yaml cannot be read."""
+        config = self.config(trial_id)
+        if config is None:
+            return {}
+        recorded = config.get("params") if isinstance(config.get("params"), dict) else {}
+        values = {}
+        for key in parameters:
+            if key in recorded:
+                continue
+            node: Any = config
+            for part in key.split("."):
+                node = node.get(part, _MISSING) if isinstance(node, dict) else _MISSING
+            if node is not _MISSING:
+                values[key] = node
+        return values
 
     def unfinished(self, meta: dict[str, Any], summary: pd.DataFrame) -> list[str]:
         """The trials sweep.json lists that have no row in ``summary`` yet, in its order."""
         finished = set(summary["trial"])
         return [str(t) for t in meta.get("trials") or [] if str(t) not in finished]
 
-    def _written_summary(self, listed: set[str] | None) -> pd.DataFrame | None:
+    def _written_summary(self, listed: set[str] | None, parameters: list[str]
+                         ) -> pd.DataFrame | None:
         path = self.layout.summary_csv
         if not path.is_file() or path.stat().st_size == 0:  # empty: cut short before its header
             return None
-        frame = _read_summary_csv(path, path)
+        frame = _read_summary_csv(path, path, parameters)
         if listed is not None:
             frame = frame[frame["trial"].isin(listed)]
         return frame.drop_duplicates("trial", keep="last")
@@ -137,9 +177,9 @@ class ResultsReader:
                 and (record := self.record(trial)) is not None]
         if not late:
             return None
-        parameters = [str(p) for p in meta.get("parameters") or []]
-        text = summary_text(late, parameters, meta.get("task") or late[0].task)
-        return _read_summary_csv(io.StringIO(text), self.layout.summary_csv)
+        text = summary_text(late, _parameters(meta), meta.get("task") or late[0].task)
+        return _read_summary_csv(io.StringIO(text), self.layout.summary_csv,
+                                 _parameters(meta))
 
     # -- one trial -------------------------------------------------------------------------
 
@@ -201,12 +241,39 @@ class ResultsReader:
         return frame if len(frame) and "epoch" in frame.columns else None
 
 
-def _read_summary_csv(source: Path | io.StringIO, path: Path) -> pd.DataFrame:
-    """Parse summary.csv's text; ``path`` names the file in an error."""
+def _parameters(meta: dict[str, Any]) -> list[str]:
+    """The sweep's swept keys, as sweep.json lists them."""
+    return [str(p) for p in meta.get("parameters") or []]
+
+
+def _typed_cells(cells: pd.DataFrame) -> pd.DataFrame:
+    """Text cells typed as pandas types them in summary.csv (numbers as numbers)."""
+    import csv
+
+    import pandas as pd
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(cells.columns)
+    writer.writerows([["" if v is None else v for v in row]
+                      for row in cells.itertuples(index=False, name=None)])
+    buffer.seek(0)
+    typed = pd.read_csv(buffer)
+    typed.index = cells.index
+    return typed
+
+
+_MISSING = object()
+
+
+def _read_summary_csv(source: Path | io.StringIO, path: Path, parameters: list[str]
+                      ) -> pd.DataFrame:
+    """Parse summary.csv's text, the swept keys' cells as text (typed once they are complete);
+    ``path`` names the file in an error."""
     import pandas as pd
 
     try:
-        frame = pd.read_csv(source, dtype=TEXT_COLUMNS)
+        frame = pd.read_csv(source, dtype={**TEXT_COLUMNS, **dict.fromkeys(parameters, str)})
     except (ValueError, OSError) as error:  # pandas' ParserError is a ValueError
         raise NnrunError(f"{path}: cannot read it ({error})") from None
     for column in TEXT_COLUMNS:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,7 @@ from nnrun.results.checkpoint import load_state, save_state
 from nnrun.results.files import (
     atomic_write_bytes,
     atomic_write_text,
+    check_writable,
     csv_text,
     finite_only,
     npz_bytes,
@@ -64,12 +65,44 @@ class ResultsStore:
         finally:
             lock.release()
 
+    def check_writable(self) -> None:
+        """NnrunError (exit 2, before any training) unless the folder and its trials/ can be
+        written: a folder of someone else's, a read-only mount, a file where a folder goes."""
+        for folder in (self.folder, self.trials_dir):
+            try:
+                check_writable(folder)
+            except OSError as error:
+                reason = ("a file is in the way: it must be a folder"
+                          if isinstance(error, FileExistsError | NotADirectoryError)
+                          else error.strerror or str(error))
+                raise NnrunError(f"cannot write into the results folder {folder}: {reason}; "
+                                 f"fix that or give another --out") from None
+
     def clear(self) -> None:
-        """Forget every earlier trial (``--no-resume``); plots are left alone."""
+        """Forget every earlier trial of every sweep in the folder; plots are left alone."""
         shutil.rmtree(self.trials_dir, ignore_errors=True)
-        for path in (self.layout.summary_csv, self.layout.sweep_json):
+        for path in (self.layout.summary_csv, self.layout.sweep_json, self.layout.optuna_journal):
             with contextlib.suppress(FileNotFoundError):
                 path.unlink()
+
+    def forget(self, trial_ids: Iterable[str]) -> list[str]:
+        """Delete these trials' folders (``--no-resume``), and summary.csv, which is rebuilt;
+        the other trials of the folder stay. Returns the ids of the folders that were there.
+
+        result.json goes first: a kill half-way leaves an unfinished trial, never a record
+        whose files are gone."""
+        removed = []
+        for trial_id in trial_ids:
+            folder = self.layout.trial_dir(trial_id)
+            if not folder.is_dir():
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                (folder / RESULT_JSON).unlink()
+            shutil.rmtree(folder)
+            removed.append(trial_id)
+        with contextlib.suppress(FileNotFoundError):
+            self.layout.summary_csv.unlink()
+        return removed
 
     def trial_dir(self, trial_id: str) -> Path:
         return self.layout.trial_dir(trial_id)
@@ -160,6 +193,11 @@ class ResultsStore:
     def read_results(self) -> dict[str, TrialRecord]:
         """Every trial's result.json in the folder, by trial id (any status)."""
         return self._reader.records()
+
+    def read_history(self, trial_id: str) -> list[dict[str, Any]]:
+        """A trial's metrics.csv as one dict an epoch (none when it has no such file)."""
+        frame = self._reader.metrics(trial_id)
+        return [] if frame is None else frame.to_dict("records")
 
     def write_checkpoint(self, trial_id: str, state: dict[str, Any]) -> None:
         """A trainer's ``state_dict()`` as trials/<id>/checkpoint.npz (no pickle)."""

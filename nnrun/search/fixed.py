@@ -10,7 +10,15 @@ source that hands out the ones not finished yet.
 - bayes: no configurations up front (``expand`` returns []): TPE proposes them while the sweep
   runs (:mod:`nnrun.search.tpe`).
 
-Each configuration runs ``repeats`` times.
+Each configuration runs ``repeats`` times, and with ``data.folds: k`` each repeat once a fold.
+
+Conditional spaces: ``sweep.parameters`` may be a list of sub-spaces, each a mapping as above
+(``spec.spaces``). grid (and halving's grid) takes each sub-space's product in turn, in file
+order; random draws a sub-space uniformly, then a configuration in it (with one sub-space, no
+draw is spent on the choice, so a sweep of one mapping draws what it always did), and takes
+every configuration of every sub-space when they are finite and no more than ``samples`` in all.
+Trials are distinct by their resolved configuration: a configuration two sub-spaces both make
+(or that model.depth 0 makes whatever model.width) is trained once, where it comes first.
 """
 
 from __future__ import annotations
@@ -24,27 +32,37 @@ from typing import Any
 from nnrun.config import SweepSpec
 from nnrun.execution.base import ListSource, Task
 from nnrun.results.record import TrialRecord
-from nnrun.search.trials import Trial, canonical_json, choices_of, make_trial
+from nnrun.search.trials import Trial, canonical_json, choices_of, configuration_trials
 from nnrun.vocabulary import DONE, SIGNIFICANT_DIGITS
 
+Configuration = tuple[int, dict[str, Any]]  # (sub-space index, dotted key -> value)
 
-def configurations(spec: SweepSpec) -> list[dict[str, Any]]:
-    """The configurations to try, each a dict dotted key -> value (see the module docstring)."""
+
+def configurations(spec: SweepSpec) -> list[Configuration]:
+    """The configurations to try, each (its sub-space, dotted key -> value); see the module
+    docstring."""
     if spec.method == "bayes":
         return []
-    all_lists = all(isinstance(values, list) for values in spec.parameters.values())
+    all_lists = all(isinstance(values, list)
+                    for space in spec.spaces for values in space.values())
     if spec.method == "grid" or (spec.method == "halving" and all_lists and spec.samples is None):
-        return _grid(spec.parameters)
-    return _random(spec.parameters, spec.samples or 1, spec.seed)
+        return [(index, params) for index, space in enumerate(spec.spaces)
+                for params in _grid(space)]
+    return _random(spec.spaces, spec.samples or 1, spec.seed)
 
 
 def expand(spec: SweepSpec) -> list[Trial]:
     """Every trial of a grid, random or halving sweep; [] for bayes (proposed while running).
 
-    Trials come configuration by configuration, the repeats of one configuration together.
+    Trials come configuration by configuration, the repeats (and folds) of one configuration
+    together; a
+    configuration made again (by another sub-space, or a model.depth of 0) is left out.
     """
-    return [make_trial(spec, params, repeat)
-            for params in configurations(spec) for repeat in range(spec.repeats)]
+    trials: dict[str, Trial] = {}
+    for space, params in configurations(spec):
+        for trial in configuration_trials(spec, params, space):
+            trials.setdefault(trial.id, trial)
+    return list(trials.values())
 
 
 def _grid(parameters: dict[str, Any]) -> list[dict[str, Any]]:
@@ -53,19 +71,22 @@ def _grid(parameters: dict[str, Any]) -> list[dict[str, Any]]:
     return [dict(zip(keys, values, strict=True)) for values in itertools.product(*choices)]
 
 
-def _random(parameters: dict[str, Any], samples: int, seed: int) -> list[dict[str, Any]]:
+def _random(spaces: list[dict[str, Any]], samples: int, seed: int) -> list[Configuration]:
     """`samples` distinct configurations (all of them, if there are fewer)."""
-    choices = [choices_of(values) for values in parameters.values()]
-    if all(c is not None for c in choices) and math.prod(len(c) for c in choices) <= samples:
-        return _grid(parameters)
+    choices = [choices_of(values) for space in spaces for values in space.values()]
+    if all(c is not None for c in choices) and sum(
+            math.prod(len(choices_of(v)) for v in space.values()) for space in spaces) <= samples:
+        return [(index, params) for index, space in enumerate(spaces) for params in _grid(space)]
     import numpy as np  # here, not at the top: `nnrun --help` must stay fast
 
     rng = np.random.default_rng(seed)
-    drawn: dict[str, dict[str, Any]] = {}
+    drawn: dict[str, Configuration] = {}
     # Each draw is distinct with probability >= 1 - samples/space, so 100x is plenty.
     for _ in range(100 * samples):
-        params = {key: _draw(values, rng) for key, values in parameters.items()}
-        drawn.setdefault(canonical_json(params), params)
+        index = int(rng.integers(len(spaces))) if len(spaces) > 1 else 0
+        params = {key: _draw(values, rng) for key, values in spaces[index].items()}
+        drawn.setdefault(canonical_json([index, params] if len(spaces) > 1 else params),
+                         (index, params))
         if len(drawn) == samples:
             break
     return list(drawn.values())

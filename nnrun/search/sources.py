@@ -19,7 +19,7 @@ from nnrun.search.halving import (
     rung_sizes,
 )
 from nnrun.search.tpe import OPTUNA_MISSING, BayesSource
-from nnrun.search.trials import Trial
+from nnrun.search.trials import Trial, n_folds
 
 # The methods that decide what runs next from the results so far.
 ADAPTIVE = ("halving", "bayes")
@@ -68,12 +68,12 @@ def describe_search(spec: SweepSpec, trials: Sequence[Trial]) -> str:
     import importlib.util
 
     sweep = spec.raw["sweep"]
-    repeats = int(spec.repeats)
+    repeats = int(spec.repeats) * n_folds(spec)  # trainings of one configuration
     if spec.method == "bayes":
         if importlib.util.find_spec("optuna") is None:
             raise NnrunError(OPTUNA_MISSING)
         text = (f"{spec.samples} configurations proposed by TPE in batches of --jobs"
-                + (f", {repeats} repeats each" if repeats > 1 else ""))
+                + _each(spec))
         if sweep.get("early_stop") == "halving":
             rungs = halving_rungs(spec, int(spec.samples))
             text += f", pruned by successive halving at {', '.join(map(str, rungs[:-1]))} epochs"
@@ -87,3 +87,10 @@ def describe_search(spec: SweepSpec, trials: Sequence[Trial]) -> str:
                 in zip(sizes, rungs, [0, *rungs[:-1]], strict=True)) * repeats
     return (f"{len(trials)} trials, successive halving: configurations x epochs per rung "
             f"{plan}; {spent} epochs in all instead of {n_configs * repeats * rungs[-1]}")
+
+
+def _each(spec: SweepSpec) -> str:
+    """", 3 repeats each", ", 5 folds each", ", 3 repeats x 5 folds each" or ""."""
+    parts = [f"{n} {word}" for n, word in ((int(spec.repeats), "repeats"),
+                                              (n_folds(spec), "folds")) if n > 1]
+    return f", {' x '.join(parts)} each" if parts else ""

@@ -9,6 +9,11 @@ each batch is trained rung by rung as in :mod:`nnrun.search.halving`, a trial go
 k while it is in the best 1/reduction_factor of every trial that reached rung k so far; stopped
 trials are told to the sampler as pruned.
 
+Conditional spaces (a list of sub-spaces): define-by-run. Each proposal first picks its
+sub-space, as the categorical parameter ``sub-space`` (the index in the list), then the
+parameters of that sub-space, each named ``<index>:<dotted key>`` so that a key swept in two
+sub-spaces keeps apart what TPE learns of each. A file with one mapping asks exactly as before.
+
 Resume: the source replays its proposals batch by batch from the records of the results folder
 (the sampler is seeded and is told the same results in the same order, so it proposes the same
 trials again) and runs only what is missing. Each record notes its batch and the batch size.
@@ -33,7 +38,7 @@ from nnrun.search.halving import (
     n_kept,
     rung_value,
 )
-from nnrun.search.trials import Trial, choices_of, make_trial
+from nnrun.search.trials import Trial, choices_of, configuration_trials, n_folds
 from nnrun.vocabulary import SIGNIFICANT_DIGITS, STOPPED
 
 OPTUNA_MISSING = "method bayes needs Optuna: pip install 'nnrun[bayes]'"
@@ -79,6 +84,35 @@ def decode_params(parameters: dict[str, Any], proposed: dict[str, Any]) -> dict[
     return params
 
 
+SUB_SPACE = "sub-space"  # the Optuna parameter that picks a sub-space
+
+
+def ask_params(study: Any, spaces: list[dict[str, Any]],
+               distributions: list[dict[str, Any]]) -> tuple[Any, int, dict[str, Any]]:
+    """Ask ``study`` for one proposal: (Optuna's trial, its sub-space, its nnrun params).
+    ``distributions`` are :func:`optuna_distributions` of each sub-space."""
+    if len(spaces) == 1:
+        proposal = study.ask(distributions[0])
+        return proposal, 0, decode_params(spaces[0], proposal.params)
+    proposal = study.ask()
+    index = int(proposal.suggest_categorical(SUB_SPACE, list(range(len(spaces)))))
+    proposed = {key: _suggest(proposal, f"{index}:{key}", distribution)
+                for key, distribution in distributions[index].items()}
+    return proposal, index, decode_params(spaces[index], proposed)
+
+
+def _suggest(proposal: Any, name: str, distribution: Any) -> Any:
+    """One value of an Optuna distribution, through the trial's public suggest API."""
+    from optuna.distributions import CategoricalDistribution, IntDistribution
+
+    if isinstance(distribution, CategoricalDistribution):
+        return proposal.suggest_categorical(name, list(distribution.choices))
+    if isinstance(distribution, IntDistribution):
+        return proposal.suggest_int(name, distribution.low, distribution.high)
+    return proposal.suggest_float(name, distribution.low, distribution.high,
+                                  log=distribution.log)
+
+
 def import_optuna() -> Any:
     try:
         import optuna
@@ -99,7 +133,7 @@ class BayesSource:
         self.batch_size, self.base_dir = batch_size, base_dir
         self.read_checkpoint = read_checkpoint
         self.samples = int(spec.samples)
-        self.n_trials = self.samples * int(spec.repeats)
+        self.n_trials = self.samples * int(spec.repeats) * n_folds(spec)
         sweep = spec.raw["sweep"]
         self.reduction_factor = int(sweep.get("reduction_factor") or 3)
         if sweep.get("early_stop") == "halving":
@@ -107,7 +141,7 @@ class BayesSource:
         else:
             self.rungs = [sweep.get("max_epochs") or spec.raw["train"]["epochs"]]
         self.rung_history: dict[int, list[float | None]] = collections.defaultdict(list)
-        self.space = optuna_distributions(spec.parameters)
+        self.distributions = [optuna_distributions(space) for space in spec.spaces]
         self.study = optuna.create_study(
             direction=goal, sampler=optuna.samplers.TPESampler(seed=int(spec.seed)))
         self.TrialState = optuna.trial.TrialState
@@ -118,7 +152,7 @@ class BayesSource:
         self.complete = False
         self._next_batch()
         self.total = (self.bracket.remaining() if self.bracket else 0) + \
-            (self.samples - self.proposed) * len(self.rungs) * int(spec.repeats)
+            (self.samples - self.proposed) * len(self.rungs) * int(spec.repeats) * n_folds(spec)
         self.resumed = {trial_id: records[trial_id] for trial_id in self.order
                         if trial_id in records}
 
@@ -151,10 +185,9 @@ class BayesSource:
         self.asked = []
         groups: dict[str, list[Trial]] = {}
         for _ in range(size):
-            proposal = self.study.ask(self.space)
-            params = decode_params(self.spec.parameters, proposal.params)
-            trials = [make_trial(self.spec, params, repeat)
-                      for repeat in range(int(self.spec.repeats))]
+            proposal, space, params = ask_params(self.study, self.spec.spaces,
+                                                 self.distributions)
+            trials = configuration_trials(self.spec, params, space)
             # The same configuration proposed twice in a batch is trained once.
             group = groups.setdefault(config_key(trials[0]), trials)
             self.asked.append((proposal, group))

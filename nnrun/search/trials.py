@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from nnrun.config import TRIAL_SECTIONS, SweepSpec, set_dotted, validate_trial_config
+from nnrun.config.shape import apply_shape
 from nnrun.errors import ConfigError
 from nnrun.vocabulary import format_value
 
@@ -30,6 +31,8 @@ class Trial:
     repeat: int  # 0 .. repeats-1
     params: dict[str, Any]  # dotted key -> the value swept, in the order of the file
     config: dict[str, Any]  # seed, data, model, loss, optimizer, train: fully resolved
+    space: int = 0  # the sub-space of sweep.parameters it comes from (0 for a single mapping)
+    fold: int | None = None  # with data.folds: k, the fold it validates on (0 .. k-1)
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -61,8 +64,12 @@ def choices_of(values: Any) -> list[Any] | None:
     return values.get("choice")
 
 
-def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Trial:
-    """The trial that runs the base config with `params` substituted, for one repeat.
+def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0, space: int = 0,
+               fold: int = 0) -> Trial:
+    """The trial that runs the base config with `params` (of sub-space ``space``) substituted,
+    for one repeat (and, with data.folds, one fold: ``data.fold`` in its config, so each fold
+    has its own id and seed); model.depth and model.width become model.hidden
+    (nnrun.config.shape).
 
     ``data.seed`` defaults to the base seed, so every trial of a sweep sees the same data split.
     Raises ConfigError if the combination is not a valid configuration (each value on its own
@@ -71,8 +78,14 @@ def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Tria
     config = {key: copy.deepcopy(spec.raw[key]) for key in TRIAL_SECTIONS}
     if config["data"].get("seed") is None:
         config["data"]["seed"] = spec.seed
-    for key, value in params.items():
-        set_dotted(config, key, copy.deepcopy(value))
+    if config["data"].get("folds") is not None:
+        config["data"]["fold"] = fold
+    where = spec.space_key(space)
+    try:
+        for key, value in apply_shape(config, params).items():
+            set_dotted(config, key, value)
+    except ValueError as error:
+        raise ConfigError([f"{spec.where(where)}: {where}: {error}"]) from None
     sweep = spec.raw.get("sweep") or {}
     halving = spec.method == "halving" or sweep.get("early_stop") == "halving"
     if halving and sweep.get("max_epochs"):
@@ -82,15 +95,28 @@ def make_trial(spec: SweepSpec, params: dict[str, Any], repeat: int = 0) -> Tria
     try:
         config = validate_trial_config(config)
     except ConfigError as error:
+        located = spec.where(where) if where != "sweep.parameters" else str(spec.path)
         raise ConfigError([
-            f"{spec.path}: sweep.parameters: the combination {format_value(params, 'null')} is "
+            f"{located}: {where}: the combination {format_value(params, 'null')} is "
             f"not a valid configuration: {message}" for message in error.errors
         ]) from None
     del config["seed"]
     seed = trial_seed(spec.seed, config, repeat)
     config = {"seed": seed, **config}
     return Trial(id=trial_id(config), seed=seed, repeat=repeat, params=copy.deepcopy(params),
-                 config=config)
+                 config=config, space=space, fold=config["data"].get("fold"))
+
+
+def n_folds(spec: SweepSpec) -> int:
+    """The trials of one configuration and repeat: data.folds, or 1 without cross-validation."""
+    return int(spec.raw["data"].get("folds") or 1)
+
+
+def configuration_trials(spec: SweepSpec, params: dict[str, Any], space: int = 0
+                         ) -> list[Trial]:
+    """The trials of one configuration: each repeat, and with data.folds each fold of it."""
+    return [make_trial(spec, params, repeat, space, fold)
+            for repeat in range(int(spec.repeats)) for fold in range(n_folds(spec))]
 
 
 def resolve_metric(spec: SweepSpec, task: str) -> tuple[str, str]:
@@ -117,8 +143,9 @@ def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
         return
     losses = {trial.config["loss"] for trial in trials}
     if spec.method == "bayes":
-        swept = spec.parameters.get("loss")
-        losses |= set(choices_of(swept) or []) if swept is not None else {spec.raw.get("loss")}
+        for space in spec.spaces:
+            swept = space.get("loss")
+            losses |= set(choices_of(swept) or []) if swept is not None else {spec.raw.get("loss")}
     if "cross_entropy" in losses:
         where = spec.where("sweep.parameters.loss" if "loss" in spec.parameters else "loss")
         raise ConfigError([
@@ -129,10 +156,14 @@ def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
 
 
 def describe_trials(trials: Iterable[Trial], parameters: Iterable[str]) -> list[dict[str, Any]]:
-    """Rows for ``nnrun sweep --dry-run``: trial, repeat, seed, then one column per swept key."""
+    """Rows for ``nnrun sweep --dry-run``: trial, repeat, (with data.folds) fold, seed, then
+    one column per swept key ("-" where the trial's sub-space does not sweep it: the base file's
+    value)."""
     keys = list(parameters)
     return [
-        {"trial": trial.id, "repeat": trial.repeat, "seed": trial.seed,
-         **{key: format_value(trial.params.get(key), 'null') for key in keys}}
+        {"trial": trial.id, "repeat": trial.repeat,
+         **({"fold": trial.fold} if trial.fold is not None else {}), "seed": trial.seed,
+         **{key: format_value(trial.params[key], 'null') if key in trial.params else "-"
+            for key in keys}}
         for trial in trials
     ]

@@ -39,8 +39,10 @@ class Leaderboard:
     @property
     def title(self) -> str:
         meta = self.meta
+        folds = ((meta.get("config") or {}).get("data") or {}).get("folds")
         return (f"{meta.get('name')}: {meta.get('metric')} ({meta.get('goal')}), "
-                f"{len(self.table)} configurations")
+                f"{len(self.table)} configurations"
+                + (f", {folds}-fold cross-validation (mean ± std over folds)" if folds else ""))
 
     def columns(self) -> list[str]:
         """The columns worth showing: parameters, the metric first, then the others."""
@@ -127,7 +129,7 @@ def leaderboard(folder: Path, top: int | None = None) -> Leaderboard:
         return Leaderboard(pd.DataFrame(columns=[*params, "n", metric]), meta)
     summary = summary.copy()
     for column in params:
-        summary[column] = summary[column].astype(str)
+        summary[column] = _parameter_text(summary[column])
     keys = params or ["trial"]
     metrics = [m for m in METRICS if m in summary.columns]
     rows = [_configuration(dict(zip(keys, key if isinstance(key, tuple) else (key,),
@@ -139,6 +141,21 @@ def leaderboard(folder: Path, top: int | None = None) -> Leaderboard:
                                   kind="stable")
     table = table.reset_index(drop=True)
     return Leaderboard(table if top is None else table.head(top), meta)
+
+
+def _parameter_text(column: pd.Series) -> pd.Series:
+    """A parameter's cells as text. With sub-spaces (a list under sweep.parameters) a trial
+    leaves empty the keys its sub-space does not sweep: "-", and the column's whole numbers,
+    which pandas reads as floats beside the empty cells, as whole numbers again."""
+    import pandas as pd
+
+    missing = column.isna()
+    if not missing.any():
+        return column.astype(str)
+    present = column[~missing]
+    if pd.api.types.is_float_dtype(column) and present.map(float.is_integer).all():
+        column = column.astype("Int64")
+    return column.astype(str).where(~missing, "-")
 
 
 def _configuration(row: dict[str, Any], group: pd.DataFrame,

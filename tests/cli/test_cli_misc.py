@@ -181,7 +181,8 @@ def test_validate_makes_the_checks_of_a_sweep_and_points_at_the_line_to_blame(
     regression.write_text("data: {dataset: csv, path: numbers.csv, target: y}\n"
                           "loss: cross_entropy\n")
     expected = {too_few: "few.yaml:3:14: data.n_samples must be an integer of at least 2",
-                swept: "swept.yaml:4:27: data set 'moons': class '0' has 2 sample(s)",
+                swept: "swept.yaml:4:27: sweep.parameters.data.n_samples[1]: data set "
+                       "'moons': class '0' has 2 sample(s)",
                 missing: "csv.yaml:3:9: ",
                 regression: "regression.yaml:2:7: loss: cross_entropy needs a classification"}
     for config, message in expected.items():

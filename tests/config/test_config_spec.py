@@ -48,7 +48,8 @@ def test_minimal_file_gets_every_default_and_name_from_file_stem():
                             "early_stopping": None}
     assert raw["sweep"] == {"method": "grid", "parameters": {}, "samples": None,
                             "min_epochs": None, "max_epochs": None, "reduction_factor": 3,
-                            "early_stop": None}
+                            "early_stop": None, "max_trials": None, "timeout": None,
+                            "optuna_journal": False}
     raw["model"]["hidden"].append(7)  # to_dict is a copy
     assert spec.raw["model"]["hidden"] == [32]
 

@@ -260,8 +260,9 @@ def test_a_scheduler_lost_mid_sweep_keeps_the_finished_trials_and_a_rerun_resume
     assert set(summary_metrics(out / "small")) == finished and 0 < len(finished) < 12
 
     with dask_cluster(tmp_path / "cluster2") as (address, _):
+        # a guard against a hang, not a timing: on a loaded machine a trial takes 20x longer
         again = run_cli("sweep", config, "--out", out, "--backend", "dask", "--scheduler",
-                        address, *twelve)
+                        address, *twelve, timeout_s=600)
     assert again.returncode == 0, again.stderr
     assert f"{len(finished)} of 12 trials already finished" in again.stderr
     rows = summary_metrics(out / "small")

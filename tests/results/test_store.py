@@ -123,3 +123,46 @@ def test_clear_forgets_trials(tmp_path: Path) -> None:
     store.write_summary([record("abc")], [], "classification")
     store.clear()
     assert store.read_result("abc") is None and not (tmp_path / "summary.csv").exists()
+
+
+def test_forget_deletes_only_the_trials_named(tmp_path: Path) -> None:
+    store = ResultsStore(tmp_path)
+    for trial_id in ("abc", "def"):
+        store.write_trial({"seed": 1}, record(trial_id), **ARTIFACTS)
+    store.write_summary([record("abc"), record("def")], [], "classification")
+    assert store.forget(["abc", "missing"]) == ["abc"]
+    assert store.read_result("abc") is None and not (tmp_path / "trials" / "abc").exists()
+    assert store.read_result("def") is not None
+    assert not (tmp_path / "summary.csv").exists()  # rebuilt by the sweep
+
+
+def test_a_failed_write_names_the_file_not_its_temporary_and_leaves_no_trace(
+        tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    from nnrun.results import files
+
+    target = tmp_path / "summary.csv"
+    target.write_text("old\n")
+
+    def full(fd: int, *args, **kwargs):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(files.os, "fdopen", full)
+    with pytest.raises(OSError) as info:
+        files.atomic_write_text(target, "new\n")
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(target)
+    assert target.read_text() == "old\n" and os.listdir(tmp_path) == ["summary.csv"]
+    (tmp_path / "trials").write_text("")  # a file where a folder goes
+    with pytest.raises(NotADirectoryError) as info:
+        files.atomic_write_text(tmp_path / "trials" / "abc" / "result.json", "{}")
+    assert info.value.filename == str(tmp_path / "trials" / "abc" / "result.json")
+
+
+def test_check_writable_refuses_a_file_where_the_trials_folder_goes(tmp_path: Path) -> None:
+    (tmp_path / "trials").write_text("")
+    with pytest.raises(NnrunError, match="trials: a file is in the way: it must be a folder"):
+        ResultsStore(tmp_path).check_writable()
+    (tmp_path / "trials").unlink()
+    ResultsStore(tmp_path).check_writable()
+    assert sorted(os.listdir(tmp_path)) == ["trials"]  # the probe files are gone

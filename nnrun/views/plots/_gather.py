@@ -92,5 +92,13 @@ def no_data(what: str, say: Callable[[str], None]) -> None:
 
 
 def _swept_values(sweep: SweepResults, parameter: str) -> Any:
-    """What the config's ``sweep.parameters`` says of a parameter: a list, a {draw: ...}, None."""
-    return ((sweep.config.get("sweep") or {}).get("parameters") or {}).get(parameter)
+    """What the config's ``sweep.parameters`` says of a parameter: a list, a {draw: ...}, None.
+    For a list of sub-spaces, the values of every sub-space that sweeps it, in file order."""
+    swept = (sweep.config.get("sweep") or {}).get("parameters") or {}
+    if isinstance(swept, dict):
+        return swept.get(parameter)
+    found = [space[parameter] for space in swept
+             if isinstance(space, dict) and parameter in space]
+    if len(found) == 1 or not all(isinstance(values, list) for values in found):
+        return found[0] if found else None
+    return [value for values in found for value in values]
