@@ -393,9 +393,9 @@ class ExportFormat(StrEnum):
 def export(
     results: Annotated[Path, typer.Argument(help="A results folder, or one model's folder.")],
     trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
-    format_: Annotated[ExportFormat, typer.Option("--format", help="onnx: the whole predictor "
-                                                  "(scaling, layers, output) as one ONNX "
-                                                  "graph.")] = ExportFormat.onnx,
+    format_: Annotated[ExportFormat | None, typer.Option(
+        "--format", help="onnx: the whole predictor (scaling, layers, output) as one ONNX "
+                         "graph.")] = None,
     out: Annotated[Path | None, typer.Option(help="The file to write (default: model.onnx "
                                              "in the current folder).")] = None,
 ) -> None:
@@ -403,10 +403,11 @@ def export(
 
     Example: nnrun export results/quickstart --trial best --format onnx --out model.onnx
     """
+    if format_ is None:
+        raise NnrunError("nnrun export needs a format: --format onnx")
     from nnrun.api.onnx_export import export_onnx
 
-    written = export_onnx(results, trial, out or Path("model.onnx"))
-    print(written)
+    print(export_onnx(results, trial, out or Path("model.onnx")))
 
 
 @app.command()

@@ -49,8 +49,12 @@ def refit_trial(results: str | Path, trial: str = "best") -> str:
     config_path = meta.get("config_path")
     base_dir = Path(config_path).parent if config_path else None
     data = config["data"]
-    dataset = load_dataset(data, seed=int(data.get("seed") or 0), base_dir=base_dir,
-                           merge_validation=True)
+    if data.get("folds") is not None:  # k-fold: fold null is every non-test row (data._folds)
+        dataset = load_dataset({**data, "fold": None}, seed=int(data.get("seed") or 0),
+                               base_dir=base_dir)
+    else:
+        dataset = load_dataset(data, seed=int(data.get("seed") or 0), base_dir=base_dir,
+                               merge_validation=True)
     epochs = int(record.best_epoch or record.epochs_run)
     trained = copy.deepcopy(config)
     trained["train"]["early_stopping"] = None

@@ -11,11 +11,15 @@ from typing import Any
 from nnrun.api.results import Results
 
 
-def _in_jupyter() -> bool:
-    """Whether this runs in a Jupyter kernel (there rich draws its live bar as a widget)."""
+def _live_in_jupyter() -> bool:
+    """Whether this runs in a Jupyter kernel that can show rich's live bar (as an ipywidgets
+    widget; without ipywidgets rich shows nothing live, so plain lines are better)."""
+    import importlib.util
+
     shell = sys.modules.get("IPython")
     get_ipython = getattr(shell, "get_ipython", None)
-    return get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"
+    in_kernel = get_ipython is not None and type(get_ipython()).__name__ == "ZMQInteractiveShell"
+    return in_kernel and importlib.util.find_spec("ipywidgets") is not None
 
 
 def _spec(config: str | Path | Mapping[str, Any], overrides: Sequence[str]):
@@ -39,14 +43,15 @@ def sweep(config: str | Path | Mapping[str, Any], *, jobs: int | None = None,
     ``config``: a YAML file's path, or the same document as a dict. ``jobs``, ``out``,
     ``backend``, ``scheduler``, ``resume`` and ``fail_fast`` are ``nnrun sweep``'s options,
     ``overrides`` its ``--set KEY=VALUE`` items. ``progress``: a live bar (True), one line a
-    trial (False), or by default a bar in a terminal and in Jupyter, lines elsewhere (a log).
+    trial (False), or by default a bar in a terminal and in Jupyter (with ipywidgets), lines
+    elsewhere (a log, a notebook without ipywidgets).
     A bad config raises ConfigError; a failed trial does not raise (its row says ``failed``);
     Ctrl-C raises KeyboardInterrupt once what finished is saved (run again to resume).
     """
     from nnrun.driver import run_sweep
 
     spec = _spec(config, overrides)
-    live = progress if progress is not None else (_in_jupyter() or None)
+    live = progress if progress is not None else (_live_in_jupyter() or None)
     outcome = run_sweep(spec, out=Path(out), jobs=jobs, backend=backend, scheduler=scheduler,
                         resume=resume, fail_fast=fail_fast, live=live)
     if outcome.interrupted:

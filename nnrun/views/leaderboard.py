@@ -111,7 +111,8 @@ class Leaderboard:
                             else "right")
         for rank, cells in enumerate(self.cells(), start=1):
             view.add_row(str(rank), *cells)
-        width = None if file.isatty() else max(100, len(columns) * 18)
+        ids = max((len(" ".join(t)) for t in self.table.get("trials", [])), default=0)
+        width = None if file.isatty() else max(100, len(columns) * 18 + ids)
         Console(file=file, soft_wrap=False, width=width).print(view)
 
 

@@ -108,5 +108,18 @@ def test_export_command_writes_a_file_that_predicts_as_predict(flowers: Path, tm
     probabilities, labels = ReferenceEvaluator(str(out)).run(None, {"X": X})
     assert relative_error(probabilities, model.predict_proba(frame)) < 1e-5
     assert (labels == model.predict(frame)).mean() > 0.99  # float32 scaling: rare ties differ
-    result = invoke(cli, "export", flowers, "--out", tmp_path / "no" / "such" / "m.onnx")
+    result = invoke(cli, "export", flowers, "--format", "onnx", "--out",
+                    tmp_path / "no" / "such" / "m.onnx")
     assert result.exit_code == 2 and "no such folder" in result.stderr
+    result = invoke(cli, "export", flowers, "--out", out)
+    assert result.exit_code == 2 and "needs a format: --format onnx" in result.stderr
+
+
+def test_without_onnx_the_message_names_the_extra(flowers: Path, tmp_path: Path, cli,
+                                                  monkeypatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "onnx", None)  # import onnx raises ImportError
+    result = invoke(cli, "export", flowers, "--format", "onnx", "--out", tmp_path / "m.onnx")
+    assert result.exit_code == 2
+    assert "pip install 'nnrun[onnx]'" in result.stderr and not (tmp_path / "m.onnx").exists()

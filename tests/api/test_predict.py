@@ -141,3 +141,5 @@ def test_labels_keep_their_type_and_regression_its_units(tmp_path: Path) -> None
     # in the target's units (about 5 ± 3), not standardised
     assert abs(np.mean(predicted) - frame["size"].mean()) < 0.2 * frame["size"].std()
     assert model.score(frame, frame["size"]) > 0.5
+    with pytest.raises(NnrunError, match="regression model"):
+        model.predict_proba(frame)

@@ -95,6 +95,25 @@ def test_a_failed_or_diverged_trial_has_no_model_to_use(tmp_path: Path, cli) -> 
     result = invoke(cli, "predict", folder, tmp_path / "x.csv", "--trial", diverged.iloc[0])
     assert result.exit_code == 2 and "diverged: its weights are not finite" in result.stderr
     folder = fx.partial(tmp_path / "partial")
-    result = invoke(cli, "export", folder, "--trial", "pfailedyyyyy")
+    result = invoke(cli, "export", folder, "--trial", "pfailedyyyyy", "--format", "onnx")
     assert result.exit_code == 2 and "failed" in result.stderr and "no trained model" in \
         result.stderr
+
+
+def test_a_live_bar_in_jupyter_only_where_it_can_be_drawn(monkeypatch) -> None:
+    import importlib.util
+    import types
+
+    from nnrun.api import run
+
+    assert run._live_in_jupyter() is False  # plain Python
+    ZMQInteractiveShell = type("ZMQInteractiveShell", (), {})  # noqa: N806 (a class)
+    monkeypatch.setitem(sys.modules, "IPython",
+                        types.SimpleNamespace(get_ipython=ZMQInteractiveShell))
+    real_find_spec = importlib.util.find_spec
+    widgets = {"ipywidgets": True}
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name: (
+        object() if widgets.get(name) else None) if name == "ipywidgets" else real_find_spec(name))
+    assert run._live_in_jupyter() is True
+    widgets["ipywidgets"] = False
+    assert run._live_in_jupyter() is False

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 from helpers.cli import invoke
-from helpers.flowers import flowers_frame, held_out_rows
+from helpers.flowers import flowers_frame, held_out_rows, write_flowers
 
 import nnrun
 from nnrun.data import load_dataset
@@ -48,9 +48,25 @@ def test_refit_reports_the_test_score_and_saves_a_model(flowers: Path, tmp_path:
     flowers_frame().head(3).to_csv(tmp_path / "new.csv", index=False)
     predicted = invoke(cli, "predict", folder, tmp_path / "new.csv")
     assert predicted.exit_code == 0 and len(predicted.stdout.splitlines()) == 4
-    exported = invoke(cli, "export", folder, "--out", tmp_path / "refit.onnx")
+    exported = invoke(cli, "export", folder, "--format", "onnx", "--out",
+                      tmp_path / "refit.onnx")
     assert exported.exit_code == 0, exported.stderr
     # the sweep's own results are untouched
     assert nnrun.open_results(results).best_trial == best
     assert sorted(p.name for p in (results / "trials").iterdir()) == sorted(
         p.name for p in (flowers / "trials").iterdir())
+
+
+def test_a_k_fold_trial_refits_on_every_non_test_row(tmp_path: Path, cli) -> None:
+    config = write_flowers(tmp_path, {"data.folds": 3})
+    results = nnrun.sweep(config, jobs=1, out=tmp_path / "results", progress=False)
+    assert len(results.summary) == 6  # 2 configurations x 3 folds
+    best = results.best_trial
+    assert best in results.leaderboard()["trials"][0]
+    result = invoke(cli, "refit", results.path)
+    assert result.exit_code == 0, result.stderr
+    assert "on 240 training + validation samples" in result.stdout
+    folder = results.path / "refit" / best
+    reported = json.loads((folder / "result.json").read_text())["final"]["test_accuracy"]
+    rows = held_out_rows(results.path, best)
+    assert nnrun.load_model(folder).score(rows, rows["species"]) == reported
