@@ -1,4 +1,4 @@
-"""The command line: `nnrun sweep | show | plot | check | validate | gradcheck`.
+"""The command line: `nnrun sweep | show | plot | check | validate | gradcheck | export`.
 
 Each command delegates to one module. Anything the user can fix raises NnrunError, which is
 printed on stderr as one clean message with exit code 2 (never a traceback). Results go to
@@ -312,6 +312,37 @@ def gradcheck(
     print(f"worst relative error {worst:.3e} (threshold {threshold:.0e}): {verdict}")
     if worst > threshold:
         raise typer.Exit(EXIT_FAILED)
+
+
+class Tracker(StrEnum):
+    mlflow = "mlflow"
+    tensorboard = "tensorboard"
+
+
+@app.command()
+@user_errors
+def export(
+    results: Annotated[Path, typer.Argument(help="A results folder (results/<name>).")],
+    to: Annotated[Tracker, typer.Option("--to", help="mlflow: a parent run for the sweep and a "
+                                        "nested run per trial; tensorboard: event files, a run "
+                                        "per trial with its HParams.")],
+    uri: Annotated[str | None, typer.Option(help="--to mlflow: the tracking store, e.g. "
+                                            "sqlite:///mlflow.db (default: "
+                                            "MLFLOW_TRACKING_URI, as MLflow does).")] = None,
+    experiment: Annotated[str | None, typer.Option(help="--to mlflow: the experiment "
+                                                   "(default: the sweep's name).")] = None,
+    logdir: Annotated[Path | None, typer.Option(help="--to tensorboard: the folder "
+                                                "TensorBoard reads; the runs go to "
+                                                "LOGDIR/<name>/<trial>.")] = None,
+) -> None:
+    """Export a sweep's trials to a tracker: MLflow (needs the mlflow extra) or TensorBoard
+    (needs the tensorboard extra). Exporting again adds nothing twice.
+
+    Example: nnrun export results/quickstart --to mlflow --uri sqlite:///mlflow.db
+    """
+    from nnrun.trackers.export import export_to
+
+    print(export_to(results, to.value, uri=uri, logdir=logdir, experiment=experiment))
 
 
 def main() -> None:
