@@ -9,13 +9,11 @@ from pathlib import Path
 import mlflow
 import pandas as pd
 import pytest
-from conftest import HALVING, run
+from conftest import HALVING, failing_relu, run
 from helpers.cli import invoke
 from mlflow import MlflowClient
 
-from nnrun.execution import Task, TrialResult, run_task
 from nnrun.results.reader import ResultsReader
-from nnrun.results.record import TrialRecord
 
 
 @pytest.fixture(scope="module")
@@ -86,14 +84,6 @@ def test_exporting_again_adds_nothing_twice(cli, grid_results: Path, store: str)
     client = MlflowClient(tracking_uri=store)
     for run_id in after["run_id"]:
         assert len(client.get_metric_history(run_id, "train_loss")) in (0, 5)
-
-
-def failing_relu(task: Task) -> TrialResult:
-    """Fails the trials with relu; trains the others."""
-    if task.params.get("model.activation") == "relu":
-        return TrialResult(TrialRecord(trial=task.trial_id, status="failed",
-                                       params=task.params, error="ValueError: on purpose"))
-    return run_task(task)
 
 
 def test_a_trial_run_again_since_updates_its_run(cli, tmp_path: Path, store: str) -> None:
