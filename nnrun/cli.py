@@ -388,26 +388,51 @@ class ExportFormat(StrEnum):
     onnx = "onnx"
 
 
+class Tracker(StrEnum):
+    mlflow = "mlflow"
+    tensorboard = "tensorboard"
+
+
 @app.command()
 @user_errors
 def export(
     results: Annotated[Path, typer.Argument(help="A results folder, or one model's folder.")],
     trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
     format_: Annotated[ExportFormat | None, typer.Option(
-        "--format", help="onnx: the whole predictor (scaling, layers, output) as one ONNX "
-                         "graph.")] = None,
-    out: Annotated[Path | None, typer.Option(help="The file to write (default: model.onnx "
-                                             "in the current folder).")] = None,
+        "--format", help="onnx: the trial's whole predictor (scaling, layers, output) as one "
+                         "ONNX graph.")] = None,
+    out: Annotated[Path | None, typer.Option(help="--format onnx: the file to write (default: "
+                                             "model.onnx in the current folder).")] = None,
+    to: Annotated[Tracker | None, typer.Option(
+        "--to", help="mlflow: a parent run for the sweep and a nested run per trial; "
+                     "tensorboard: event files, a run per trial with its HParams.")] = None,
+    uri: Annotated[str | None, typer.Option(help="--to mlflow: the tracking store, e.g. "
+                                            "sqlite:///mlflow.db (default: "
+                                            "MLFLOW_TRACKING_URI, as MLflow does).")] = None,
+    experiment: Annotated[str | None, typer.Option(help="--to mlflow: the experiment "
+                                                   "(default: the sweep's name).")] = None,
+    logdir: Annotated[Path | None, typer.Option(help="--to tensorboard: the folder "
+                                                "TensorBoard reads; the runs go to "
+                                                "LOGDIR/<name>/<trial>.")] = None,
 ) -> None:
-    """Export a trained model, e.g. to ONNX for onnxruntime (needs the onnx extra).
+    """Export a trained model to a file (--format onnx, needs the onnx extra), or a sweep's
+    trials to a tracker (--to mlflow or --to tensorboard, each with its extra; exporting again
+    adds nothing twice).
 
-    Example: nnrun export results/quickstart --trial best --format onnx --out model.onnx
+    Examples: nnrun export results/quickstart --trial best --format onnx --out model.onnx;
+    nnrun export results/quickstart --to mlflow --uri sqlite:///mlflow.db
     """
-    if format_ is None:
-        raise NnrunError("nnrun export needs a format: --format onnx")
-    from nnrun.api.onnx_export import export_onnx
+    if (format_ is None) == (to is None):
+        raise NnrunError("nnrun export needs one of --format onnx (a model file) or --to "
+                         "mlflow|tensorboard (a tracker)")
+    if format_ is not None:
+        from nnrun.api.onnx_export import export_onnx
 
-    print(export_onnx(results, trial, out or Path("model.onnx")))
+        print(export_onnx(results, trial, out or Path("model.onnx")))
+        return
+    from nnrun.trackers.export import export_to
+
+    print(export_to(results, to.value, uri=uri, logdir=logdir, experiment=experiment))
 
 
 @app.command()

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import NnrunError
 from nnrun.results.layout import (
+    CHECKPOINT_NPZ,
     CONFIG_YAML,
     METRICS_CSV,
     RESULT_JSON,
@@ -206,6 +207,16 @@ class ResultsReader:
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
         return config if isinstance(config, dict) else None
+
+    def trial_files(self, trial_id: str) -> list[Path]:
+        """The files of a trial's folder that describe the finished trial (config.yaml,
+        metrics.csv, result.json, the model's files), sorted, for copying into a tracker; a
+        halving checkpoint and half-written temporary files are left out."""
+        folder = self.layout.trial_dir(trial_id)
+        if not folder.is_dir():
+            return []
+        return sorted(path for path in folder.iterdir() if path.is_file()
+                      and path.name != CHECKPOINT_NPZ and not path.name.startswith("."))
 
     def has_weights(self, trial_id: str) -> bool:
         """Whether the trial saved its trained network (weights.npz)."""

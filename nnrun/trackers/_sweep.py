@@ -75,7 +75,3 @@ def trial_times(record: TrialRecord) -> tuple[datetime, datetime] | None:
         return None
     return end - timedelta(seconds=float(record.wall_s or 0.0)), end
 
-
-def history_rows(frame: Any) -> list[dict[str, Any]]:
-    """metrics.csv's frame (or None) as one dict an epoch."""
-    return [] if frame is None else frame.to_dict("records")

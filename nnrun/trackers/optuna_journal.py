@@ -11,7 +11,8 @@ trial without a value are FAIL; a trial that successive halving stopped at a run
 (it may go on) until the sweep is complete, then PRUNED.
 
 The journal is derived from the results: a resumed sweep finds its trials in it by
-``nnrun_trial`` and adds only what is new (nothing twice); one whose objectives changed starts
+``nnrun_trial`` and adds only what is new (nothing twice; a failed trial run again is a new
+attempt, as Optuna's RetryFailedTrialCallback makes one); one whose objectives changed starts
 it over. Optuna 4 and later write it through ``JournalFileBackend``, Optuna 3 through
 ``JournalFileStorage``.
 """
@@ -33,14 +34,15 @@ from nnrun.trackers._sweep import (
     scalar,
     trial_times,
 )
-from nnrun.vocabulary import OK, STOPPED
+from nnrun.vocabulary import FAILED, OK, STOPPED
 
 OPTUNA_MISSING = ("the Optuna journal needs Optuna: pip install 'nnrun[dashboard]' (which "
                   "also installs optuna-dashboard to watch it)")
 TRIAL_ATTR = "nnrun_trial"
 # Record fields kept as user attributes (with the final metrics that are not objectives).
 RECORD_ATTRS = ("status", "seed", "best_epoch", "epochs_run", "wall_s", "train_s", "error",
-                "rung", "rung_epochs", "batch", "sizes")
+                "rung", "rung_epochs", "batch", "sizes", "finished_at")
+RETRY_ATTR = "failed_trial"  # as Optuna's RetryFailedTrialCallback: the number of the failure
 
 Log = Callable[[str], None]
 
@@ -118,15 +120,23 @@ class OptunaJournal:
         self.space = distributions(parameters)
         self.study = self._open(study_name)
         self.storage = self.study._storage
-        # nnrun trial id -> Optuna's trial id; the trials still RUNNING (stopped at a rung)
+        # nnrun trial id -> Optuna's trial id (its latest attempt); the trials still RUNNING
+        # (stopped at a rung); the failed ones, which a resumed sweep runs again
         self.trial_ids: dict[str, int] = {}
         self.running: dict[str, Any] = {}
+        self.failed: dict[str, Any] = {}
         for trial in self.study.get_trials():  # copies: self.running is changed
-            nnrun_id = trial.user_attrs.get(TRIAL_ATTR)
-            if nnrun_id is not None:
-                self.trial_ids[nnrun_id] = trial._trial_id
-                if trial.state == self.optuna.trial.TrialState.RUNNING:
-                    self.running[nnrun_id] = trial
+            if trial.user_attrs.get(TRIAL_ATTR) is not None:
+                self._know(trial.user_attrs[TRIAL_ATTR], trial)
+
+    def _know(self, nnrun_id: str, trial: Any) -> None:
+        self.trial_ids[nnrun_id] = trial._trial_id
+        self.running.pop(nnrun_id, None)
+        self.failed.pop(nnrun_id, None)
+        if trial.state == self.optuna.trial.TrialState.RUNNING:
+            self.running[nnrun_id] = trial
+        elif trial.user_attrs.get("status") == FAILED:
+            self.failed[nnrun_id] = trial
 
     def _open(self, study_name: str) -> Any:
         directions = [goal for _, goal in self.objectives]
@@ -149,15 +159,26 @@ class OptunaJournal:
 
     def needs(self, record: TrialRecord) -> bool:
         """Whether ``record`` would add anything to the journal."""
-        return record.trial not in self.trial_ids or record.trial in self.running
+        return (record.trial not in self.trial_ids or record.trial in self.running
+                or self._retried(record))
+
+    def _retried(self, record: TrialRecord) -> bool:
+        """Whether a trial the journal has as failed has been run again since."""
+        failure = self.failed.get(record.trial)
+        return failure is not None and failure.user_attrs.get("finished_at") != \
+            record.finished_at
 
     def add(self, record: TrialRecord, history: Sequence[dict[str, Any]]) -> None:
         """Put a trial's result in the journal: a new trial, or the rest of one that was stopped
-        at a rung and has gone on since. A trial the journal has finished is left as it is."""
+        at a rung and has gone on since. A failed trial run again is a new Optuna trial that
+        names the failed one (``failed_trial``, as Optuna's RetryFailedTrialCallback does);
+        any other trial the journal has finished is left as it is."""
         if record.trial not in self.trial_ids:
             self._create(record, history)
         elif record.trial in self.running:
             self._go_on(record, history)
+        elif self._retried(record):
+            self._create(record, history, retry_of=self.failed[record.trial].number)
 
     def _state_values(self, record: TrialRecord) -> tuple[Any, list[float] | None]:
         state = self.optuna.trial.TrialState
@@ -166,7 +187,8 @@ class OptunaJournal:
         values = objective_values(record, self.objectives) if record.status == OK else None
         return (state.COMPLETE, values) if values is not None else (state.FAIL, None)
 
-    def _create(self, record: TrialRecord, history: Sequence[dict[str, Any]]) -> None:
+    def _create(self, record: TrialRecord, history: Sequence[dict[str, Any]], *,
+                retry_of: int | None = None) -> None:
         state, values = self._state_values(record)
         params = {key: scalar(value) for key, value in record.params.items()}
         known = {key: dist for key, dist in self.space.items() if key in params}
@@ -177,12 +199,13 @@ class OptunaJournal:
             number=-1, trial_id=-1, state=state, value=None, values=values,
             datetime_start=times[0] if times else None,
             datetime_complete=times[1] if times and state.is_finished() else None,
-            params=params, distributions=known, user_attrs=attrs, system_attrs={},
+            params=params, distributions=known, user_attrs=attrs,
+            system_attrs={} if retry_of is None else {RETRY_ATTR: retry_of},
             intermediate_values=intermediate_values(history, self.objectives[0][0]))
-        trial_id = self.storage.create_new_trial(self.study._study_id, template_trial=trial)
-        self.trial_ids[record.trial] = trial_id
-        if state == self.optuna.trial.TrialState.RUNNING:
-            self.running[record.trial] = trial
+        trial._trial_id = self.storage.create_new_trial(self.study._study_id,
+                                                        template_trial=trial)
+        trial.number = self.storage.get_trial_number_from_id(trial._trial_id)
+        self._know(record.trial, trial)
 
     def _go_on(self, record: TrialRecord, history: Sequence[dict[str, Any]]) -> None:
         trial_id, before = self.trial_ids[record.trial], self.running[record.trial]

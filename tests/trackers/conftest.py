@@ -9,6 +9,8 @@ import pytest
 from helpers.configs import SMALL, config_text, spec_of
 
 from nnrun.driver.sweep import run_sweep
+from nnrun.execution import Task, TrialResult, run_task
+from nnrun.results.record import TrialRecord
 
 # successive halving over a continuous and a list-valued parameter: trials stopped at a rung,
 # one trained on to the last
@@ -34,3 +36,11 @@ def run(folder: Path, changes: dict[str, Any] | None = None, **options: Any) -> 
 def grid_results(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The small grid sweep (2 activations x 2 learning rates), finished, with no journal."""
     return run(tmp_path_factory.mktemp("grid"))
+
+
+def failing_relu(task: Task) -> TrialResult:
+    """A worker that fails the trials with relu and trains the others."""
+    if task.params.get("model.activation") == "relu":
+        return TrialResult(TrialRecord(trial=task.trial_id, status="failed",
+                                       params=task.params, error="ValueError: on purpose"))
+    return run_task(task)

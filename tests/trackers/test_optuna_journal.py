@@ -15,7 +15,7 @@ from pathlib import Path
 import optuna
 import pandas as pd
 import pytest
-from conftest import BAYES, HALVING, run
+from conftest import BAYES, HALVING, failing_relu, run
 from helpers.cli import invoke
 from helpers.configs import write_config
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
@@ -77,6 +77,26 @@ def test_a_resumed_sweep_adds_nothing_twice_and_no_resume_starts_over(tmp_path: 
     assert (folder / "optuna.journal").read_bytes().startswith(before)
     run(tmp_path, optuna_journal=True, resume=False)
     assert len(by_trial(load(folder))) == 4
+
+
+def test_a_failed_trial_run_again_is_a_new_attempt_naming_the_failure(tmp_path: Path) -> None:
+    folder = run(tmp_path, worker=failing_relu, optuna_journal=True)
+    study = load(folder)
+    assert sorted(t.state.name for t in study.trials) == ["COMPLETE", "COMPLETE", "FAIL",
+                                                          "FAIL"]
+    assert {t.user_attrs["error"] for t in study.trials if t.state == TrialState.FAIL} == {
+        "ValueError: on purpose"}
+    run(tmp_path, optuna_journal=True)  # resume: the failed trials are run again
+    run(tmp_path, optuna_journal=True)  # and nothing more happens
+    study = load(folder)
+    assert len(study.trials) == 6
+    failures = {t.number: t for t in study.trials if t.state == TrialState.FAIL}
+    retries = [t for t in study.trials if "failed_trial" in t.system_attrs]
+    assert len(retries) == 2
+    for retry in retries:
+        failure = failures[retry.system_attrs["failed_trial"]]
+        assert retry.state == TrialState.COMPLETE and retry.params == failure.params
+        assert retry.user_attrs["nnrun_trial"] == failure.user_attrs["nnrun_trial"]
 
 
 def test_turned_on_later_the_journal_gets_the_trials_an_earlier_run_finished(
