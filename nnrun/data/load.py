@@ -28,6 +28,10 @@ DEFAULTS: dict = {
     "test_fraction": 0.2,
     "standardize": True,
     "seed": None,
+    "features": None,     # csv: the feature columns (None: every column but the target)
+    "delimiter": None,    # csv: None reads it off the header line
+    "x_array": None,      # npz: the features' array (None: X)
+    "y_array": None,      # npz: the targets' array (None: y)
 }
 TASKS = ("auto", "classification", "regression")
 
