@@ -204,6 +204,8 @@ def show(
     from nnrun.views.leaderboard import leaderboard
 
     board = leaderboard(results, top=top)
+    if board.which:
+        _err(f"{results}: {board.which}")
     if format_ is Format.csv:
         print(board.to_csv(), end="")
     elif format_ is Format.markdown:

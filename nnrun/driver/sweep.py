@@ -87,6 +87,7 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
                              read_checkpoint=store.read_checkpoint)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
+        _say_takeover(log, spec, store.read_sweep(), sweep)
         sweep.begin(resume)
         _say_resuming(log, spec, sweep)
         progress = SweepProgress(source.total, plan.metric, plan.goal, live=live)
@@ -109,6 +110,24 @@ def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, tas
             "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
             "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
             "trials": [trial.id for trial in trials]}
+
+
+def _say_takeover(log: Log, spec: SweepSpec, previous: dict[str, Any] | None,
+                  sweep: _SweepRun) -> None:
+    """Say so when the folder held a different sweep (another config file of the same name,
+    or this file changed): its summary.csv and sweep.json are replaced, its trials kept."""
+    if not previous or previous.get("config") == spec.raw:
+        return
+    before, now = previous.get("config_path"), str(Path(spec.path).resolve())
+    what = (f"the sweep of {before}" if before and before != now
+            else "an earlier version of this sweep")
+    swept = ", ".join(map(str, previous.get("parameters") or [])) or "nothing"
+    started = previous.get("started_at") or "at an unknown time"
+    log(f"note: {sweep.store.folder} held {what} ({previous.get('method') or 'grid'} over "
+        f"{swept}, {len(previous.get('trials') or [])} trials, started {started}); this sweep "
+        f"replaces its summary.csv and sweep.json. Its trial folders are kept, and reused "
+        f"where a configuration coincides: {len(sweep.records)} of this sweep's "
+        f"{sweep.source.n_trials} trials")
 
 
 def _say_resuming(log: Log, spec: SweepSpec, sweep: _SweepRun) -> None:
@@ -153,7 +172,8 @@ class _SweepRun:
     def begin(self, resume: bool) -> None:
         """sweep.json as the run starts (a resumed sweep keeps its first start time)."""
         previous = self.store.read_sweep()
-        if previous and resume and previous.get("started_at"):
+        same = previous and previous.get("config") == self.meta["config"]
+        if same and resume and previous.get("started_at"):
             self.meta["started_at"] = previous["started_at"]
         self.store.write_sweep(self.meta)
 

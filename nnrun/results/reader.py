@@ -154,6 +154,12 @@ class ResultsReader:
                 values[key] = node
         return values
 
+    def other_trials(self, meta: dict[str, Any]) -> list[str]:
+        """The trial folders of other sweeps that wrote this folder (sweep.json does not list
+        them): kept, for a later sweep to reuse, and left out of every view."""
+        listed = listed_trials(meta)
+        return [] if listed is None else [t for t in self.layout.trial_ids() if t not in listed]
+
     def unfinished(self, meta: dict[str, Any], summary: pd.DataFrame) -> list[str]:
         """The trials sweep.json lists that have no row in ``summary`` yet, in its order."""
         finished = set(summary["trial"])

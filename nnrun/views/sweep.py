@@ -51,6 +51,7 @@ class SweepResults:
     metrics: dict[str, pd.DataFrame] = field(default_factory=dict)  # trial id -> metrics.csv
     unfinished: list[str] = field(default_factory=list)   # in sweep.json, no result yet
     no_metrics: list[str] = field(default_factory=list)   # finished (not failed), no metrics.csv
+    others: int = 0                  # trial folders of other sweeps (not listed in sweep.json)
 
     @property
     def maximize(self) -> bool:
@@ -160,7 +161,8 @@ def load_sweep(folder: Path) -> SweepResults:
     summary["config"] = _config_labels(summary, parameters)
     sweep = SweepResults(path=reader.folder, meta=meta, summary=summary,
                          parameters=parameters, metric=metric, goal=goal, task=task,
-                         unfinished=reader.unfinished(meta, summary))
+                         unfinished=reader.unfinished(meta, summary),
+                         others=len(reader.other_trials(meta)))
     for trial, status in zip(summary["trial"], summary["status"], strict=True):
         frame = reader.metrics(trial)
         if frame is not None:
