@@ -130,7 +130,10 @@ class ResultsReader:
                 summary[column] = None
         cells = summary[parameters].astype(object)
         cells = cells.where(cells.notna(), None)
+        empty = cells.isna().any(axis=1).to_numpy()  # only such a row can lack a value
         for row, trial in enumerate(summary["trial"]):
+            if not empty[row]:
+                continue
             for column, value in self.unrecorded_params(trial, parameters).items():
                 cells.iat[row, parameters.index(column)] = format_value(value)
         summary[parameters] = _typed_cells(cells)
@@ -208,7 +211,8 @@ class ResultsReader:
         import yaml
 
         try:
-            config = yaml.safe_load(self.layout.trial_file(trial_id, CONFIG_YAML).read_text())
+            config = yaml.load(self.layout.trial_file(trial_id, CONFIG_YAML).read_text(),
+                               Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
         return config if isinstance(config, dict) else None
