@@ -120,7 +120,8 @@ def test_show_on_a_summary_cut_short_is_not_a_traceback(cli, swept: Path, tmp_pa
     shutil.rmtree(folder / "trials")
     result = invoke(cli, "show", folder, "--format", "csv")
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines() == ["n,val_accuracy"]  # a header, no configuration
+    # a header (the sweep's keys, from sweep.json), no configuration
+    assert result.stdout.splitlines() == ["model.activation,optimizer.lr,n,val_accuracy"]
     (folder / "summary.csv").write_text('trial,status\n"abc,ok\n')  # an unclosed quote
     result = invoke(cli, "show", folder)
     assert result.exit_code == 2 and "summary.csv: cannot read it" in result.stderr
