@@ -9,6 +9,7 @@ writes each result as it arrives.
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import sys
 import threading
@@ -116,7 +117,7 @@ def _say_takeover(log: Log, spec: SweepSpec, previous: dict[str, Any] | None,
                   sweep: _SweepRun) -> None:
     """Say so when the folder held a different sweep (another config file of the same name,
     or this file changed): its summary.csv and sweep.json are replaced, its trials kept."""
-    if not previous or previous.get("config") == spec.raw:
+    if not previous or not _config_changed(previous, spec.raw):
         return
     before, now = previous.get("config_path"), str(Path(spec.path).resolve())
     what = (f"the sweep of {before}" if before and before != now
@@ -128,6 +129,12 @@ def _say_takeover(log: Log, spec: SweepSpec, previous: dict[str, Any] | None,
         f"replaces its summary.csv and sweep.json. Its trial folders are kept, and reused "
         f"where a configuration coincides: {len(sweep.records)} of this sweep's "
         f"{sweep.source.n_trials} trials")
+
+
+def _config_changed(previous: dict[str, Any], raw: dict[str, Any]) -> bool:
+    """Whether sweep.json's config (read back from JSON) differs from this spec's."""
+    return (json.dumps(previous.get("config"), sort_keys=True)
+            != json.dumps(raw, sort_keys=True, default=str))
 
 
 def _say_resuming(log: Log, spec: SweepSpec, sweep: _SweepRun) -> None:
@@ -172,7 +179,7 @@ class _SweepRun:
     def begin(self, resume: bool) -> None:
         """sweep.json as the run starts (a resumed sweep keeps its first start time)."""
         previous = self.store.read_sweep()
-        same = previous and previous.get("config") == self.meta["config"]
+        same = previous and not _config_changed(previous, self.meta["config"])
         if same and resume and previous.get("started_at"):
             self.meta["started_at"] = previous["started_at"]
         self.store.write_sweep(self.meta)
