@@ -244,6 +244,8 @@ def show(
     from nnrun.views.leaderboard import leaderboard
 
     board = leaderboard(results, top=top)
+    if board.which:
+        _err(f"{results}: {board.which}")
     if format_ is Format.csv:
         print(board.to_csv(), end="")
     elif format_ is Format.markdown:
@@ -278,8 +280,9 @@ def check(
     baseline: Annotated[Path, typer.Option(help="The baseline file (YAML or JSON) to hold "
                                            "the sweep against.")],
     tolerance: Annotated[list[str] | None, typer.Option(
-        help="Allowed worsening: 0.01 (absolute, every metric), val_loss=5% (relative, one "
-             "metric), val_accuracy=0.02. Repeatable; overrides the baseline's.")] = None,
+        help="Allowed worsening: 0.01 or 5% (absolute or relative; every metric, those the "
+             "baseline file gives a tolerance included), val_loss=5% (one metric). "
+             "Repeatable; beats the baseline file's tolerances.")] = None,
     metric: Annotated[list[str] | None, typer.Option(
         "--metric", help="A metric to check (repeatable; default: the sweep's metric and "
                          "val_loss).")] = None,

@@ -35,8 +35,9 @@ def check(results: Path, baseline: Path, *, tolerances: Sequence[str] = (),
 
     Tolerance syntax (repeat --tolerance for several): `0.01` sets the default for every
     metric (absolute); `5%` sets it relative to the baseline value; `val_accuracy=0.02` or
-    `val_loss=5%` sets one metric. A metric's own tolerance beats a default, and the command
-    line beats the baseline's `tolerances:` block. Without any, the default is 0.01.
+    `val_loss=5%` sets one metric. The command line beats the baseline's `tolerances:` block,
+    a default given there included; then a metric's own tolerance beats a default. Without
+    any, the default is 0.01.
 
     With update, (re)write the baseline (YAML for .yaml/.yml, JSON otherwise) from RESULTS
     and return 0; a refresh keeps the file's tolerances and metrics, command-line values are

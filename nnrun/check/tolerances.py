@@ -1,9 +1,10 @@
 """Tolerances: how far a metric may move the wrong way before the check fails.
 
 Absolute (``0.01``: an accuracy may drop by 0.01) or relative to the baseline's value
-(``5%``: a loss may rise by 5 % of its baseline value). The most specific setting wins: a
-metric's own tolerance from the command line, then from the baseline's ``tolerances:`` block,
-then the default from the command line, then the baseline's ``default``, then
+(``5%``: a loss may rise by 5 % of its baseline value). The command line beats the baseline
+file: a metric's own tolerance from the command line, then the command line's default (which,
+as ``--help`` says, applies to every metric, those the file names included), then the metric's
+own tolerance in the baseline's ``tolerances:`` block, then the file's ``default``, then
 ``DEFAULT_TOLERANCE``.
 """
 
@@ -84,5 +85,5 @@ def resolve_tolerances(metrics: Sequence[str], baseline: dict[str, Tolerance],
     def first(*candidates: Tolerance | None) -> Tolerance:
         return next(c for c in candidates if c is not None)
 
-    default = first(cli.get("default"), baseline.get("default"), DEFAULT)
-    return {m: first(cli.get(m), baseline.get(m), default) for m in metrics}
+    return {m: first(cli.get(m), cli.get("default"), baseline.get(m), baseline.get("default"),
+                     DEFAULT) for m in metrics}

@@ -1,7 +1,8 @@
 """``nnrun check --update``: write a baseline from a run, or refresh one.
 
 A refresh keeps the tolerances and metrics someone chose in the file; tolerances given on the
-command line are written into it. YAML for .yaml/.yml, JSON otherwise; in YAML, lists and each
+command line are written into it (a default given there replaces the file's per-metric ones
+too, as it does in a check). YAML for .yaml/.yml, JSON otherwise; in YAML, lists and each
 configuration's parameters on one line, so that a refresh is a small diff.
 """
 
@@ -84,6 +85,8 @@ def update(run: Run, baseline_path: Path, cli_tolerances: dict[str, Tolerance],
         # Refreshing keeps the tolerances and metrics someone chose; a broken file stops here.
         previous = load_baseline(baseline_path)
         tolerance_text.update(previous.tolerance_text)
+        if "default" in cli_tolerances:  # a command-line default applies to every metric
+            tolerance_text = {"default": tolerance_text["default"]}
         metrics = metrics or previous.metrics
     metrics = metrics or run.default_metrics()
     for metric in [*metrics, *(m for m in cli_tolerances if m != "default")]:

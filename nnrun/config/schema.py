@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
 from nnrun.vocabulary import DATASETS, FILE_DATASETS, METRICS, parse_duration
@@ -73,8 +73,29 @@ def _path_problems(data: DataSection) -> list[tuple[str, str]]:
     if data.dataset == "csv" and data.target is None:
         problems.append(("target", "required for dataset csv: the label column"))
     if data.dataset == "npz" and data.target is not None:
-        problems.append(("target", "an npz file holds its labels in the array y; "
-                         "target is only for csv files"))
+        problems.append(("target", "an npz file holds its labels in an array (y, or the one "
+                         "data.y_array names); target is only for csv files"))
+    return problems
+
+
+# The keys of one file format each, left out of the resolved config while unset, so that
+# configs that do not use them keep their trial ids (and baselines their data block).
+FORMAT_KEYS = {"features": "csv", "delimiter": "csv", "x_array": "npz", "y_array": "npz"}
+
+
+def _file_key_problems(data: DataSection) -> list[tuple[str, str]]:
+    """features and delimiter for csv only, x_array and y_array for npz only; no feature
+    named twice or also the target."""
+    problems = [(key, f"only for {kind} files, and dataset is {data.dataset}")
+                for key, kind in FORMAT_KEYS.items()
+                if getattr(data, key) is not None and data.dataset != kind]
+    features = data.features or []
+    twice = sorted({f for f in features if features.count(f) > 1})
+    if twice:
+        problems.append(("features", f"names {', '.join(map(repr, twice))} more than once"))
+    if data.target is not None and data.target in features:
+        problems.append(("features", f"holds the target {data.target!r}; the features are "
+                         "the inputs, the target is what the network predicts"))
     return problems
 
 
@@ -94,6 +115,19 @@ class DataSection(_Section):
     # ``fold`` is set by nnrun for each trial, never in a file.
     folds: Annotated[int, Field(ge=2)] | None = None
     fold: Annotated[int, Field(ge=0)] | None = None
+    features: Annotated[list[Annotated[str, Field(min_length=1)]],
+                        Field(min_length=1)] | None = None
+    delimiter: Annotated[str, Field(min_length=1, max_length=1)] | None = None
+    x_array: Annotated[str, Field(min_length=1)] | None = None
+    y_array: Annotated[str, Field(min_length=1)] | None = None
+
+    @model_serializer(mode="wrap")
+    def _without_unset_format_keys(self, handler: Any) -> dict[str, Any]:
+        dumped = handler(self)
+        for key in FORMAT_KEYS:
+            if dumped.get(key) is None:
+                dumped.pop(key, None)
+        return dumped
 
     @model_validator(mode="after")
     def _consistent(self) -> DataSection:
@@ -107,7 +141,7 @@ class DataSection(_Section):
                 f"val_fraction + test_fraction = {self.val_fraction + self.test_fraction:g} "
                 "leaves no training data; their sum must be below 1",
             ))
-        cross_field(problems + _path_problems(self))
+        cross_field(problems + _path_problems(self) + _file_key_problems(self))
         return self
 
 

@@ -37,42 +37,71 @@ def _resolve_path(spec: dict, base_dir: Path | None) -> Path:
 
 
 def read_csv(spec: dict, seed: int, base_dir: Path | None) -> Raw:
-    """A csv file with a header: the `target` column is the label, every other column a
-    numeric feature."""
+    """A csv file with a header: the `target` column is the label; `features` (default: every
+    other column) the numeric inputs. `delimiter` separates the cells; without it, it is read
+    off the header line (a comma, semicolon, tab or bar)."""
     path = _resolve_path(spec, base_dir)
     if spec["target"] is None:
         raise DataError(f"{path}: data.target is required for a csv file: the label column",
                         "data.target")
     target = str(spec["target"])
-    frame = _read_frame(path)
-    features = _feature_columns(frame, target, path)
+    frame = _read_frame(path, spec.get("delimiter"))
+    features = _feature_columns(frame, target, path, spec.get("features"))
     return Raw(_features(frame, features, target, path), _labels(frame, target, path),
                features, f"{path}")
 
 
-def _read_frame(path: Path):
-    import pandas as pd
+DELIMITERS = ",;\t|"
+
+
+def sniff_delimiter(path: Path) -> str:
+    """The delimiter of a csv file, read off its header line by csv.Sniffer; a comma when the
+    header has one column or it cannot tell."""
+    import csv
 
     try:
-        frame = pd.read_csv(path)
+        with open(path, encoding="utf-8", newline="") as handle:
+            header = handle.readline()
+    except (OSError, UnicodeDecodeError):
+        return ","  # pandas says what is wrong with the file
+    try:
+        return csv.Sniffer().sniff(header, delimiters=DELIMITERS).delimiter
+    except csv.Error:
+        return ","
+
+
+def _read_frame(path: Path, delimiter: str | None = None):
+    import pandas as pd
+
+    sep = delimiter or sniff_delimiter(path)
+    try:
+        frame = pd.read_csv(path, sep=sep)
     except pd.errors.EmptyDataError as error:
         raise DataError(f"{path}: the file is empty") from error
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise DataError(f"{path}: cannot be read as csv: {error}") from error
+        raise DataError(f"{path}: cannot be read as csv (cells separated by {sep!r}): "
+                        f"{error}") from error
     frame.columns = [str(column) for column in frame.columns]
     return frame
 
 
-def _feature_columns(frame, target: str, path: Path) -> list[str]:
-    """Every column but the target, once the target is there and there are rows."""
+def _feature_columns(frame, target: str, path: Path, chosen: list[str] | None = None
+                     ) -> list[str]:
+    """The columns of data.features (or every column but the target), once they and the
+    target are there and there are rows."""
+    present = ", ".join(frame.columns)
     if target not in frame.columns:
         raise DataError(
-            f"{path}: no column {target!r} (data.target); columns present: "
-            f"{', '.join(frame.columns)}", "data.target"
+            f"{path}: no column {target!r} (data.target); columns present: {present}",
+            "data.target"
         )
+    missing = [column for column in chosen or [] if column not in frame.columns]
+    if missing:
+        raise DataError(f"{path}: no column {', '.join(map(repr, missing))} (data.features); "
+                        f"columns present: {present}", "data.features")
     if frame.empty:
         raise DataError(f"{path}: no data rows, only the header")
-    features = [column for column in frame.columns if column != target]
+    features = list(chosen) if chosen else [c for c in frame.columns if c != target]
     if not features:
         raise DataError(f"{path}: no feature columns, only the target {target!r}")
     return features
@@ -92,7 +121,9 @@ def _features(frame, features: list[str], target: str, path: Path) -> np.ndarray
                             f"{values.iloc[rows[0]]!r})")
     if problems:
         raise DataError(f"{path}: " + "; ".join(problems)
-                        + f"; every column except the target {target!r} must be a number")
+                        + f"; every feature column must be a number (data.features lists "
+                          f"the columns to use; without it, every column but the target "
+                          f"{target!r})")
     X = frame[features].to_numpy(dtype=np.float64)
     check_finite(X, features, f"{path}", _lines)
     return X
@@ -119,7 +150,7 @@ def read_npz(spec: dict, seed: int, base_dir: Path | None) -> Raw:
     read with allow_pickle=False, so it can never run code."""
     path = _resolve_path(spec, base_dir)
     _check_archive(path)
-    X, y = _read_arrays(path)
+    X, y = _read_arrays(path, spec.get("x_array") or "X", spec.get("y_array") or "y")
     X, y = _feature_matrix(X, path), _target_array(y, path)
     if len(X) != len(y):
         raise DataError(f"{path}: X has {len(X)} rows but y has {len(y)}; they must match")
@@ -151,24 +182,33 @@ def _check_archive(path: Path) -> None:
                         f"dataset: csv)")
 
 
-def _read_arrays(path: Path) -> tuple[np.ndarray, np.ndarray]:
+def _read_arrays(path: Path, x_name: str = "X", y_name: str = "y"
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The feature and target arrays, by name (data.x_array and data.y_array: X and y)."""
     try:
         archive = np.load(path, allow_pickle=False)
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
         raise DataError(f"{path}: cannot be read as a .npz archive: {error}") from error
     if not isinstance(archive, np.lib.npyio.NpzFile):
-        raise DataError(f"{path}: holds one array, not a .npz archive with arrays X and y")
+        raise DataError(f"{path}: holds one array, not a .npz archive with arrays {x_name} "
+                        f"and {y_name}")
     with archive:
-        missing = [key for key in ("X", "y") if key not in archive.files]
+        missing = [key for key in (x_name, y_name) if key not in archive.files]
         if missing:
+            keys = " and ".join(f"data.{k}" for k, name in (("x_array", x_name),
+                                                           ("y_array", y_name))
+                                if name in missing)
             raise DataError(
                 f"{path}: no array {' or '.join(missing)}; arrays present: "
-                f"{', '.join(archive.files) or 'none'} (nnrun needs X and y)"
+                f"{', '.join(archive.files) or 'none'} (set {keys} to the names of the "
+                f"features and the targets; defaults X and y)",
+                "data.x_array" if x_name in missing else "data.y_array"
             )
         try:
-            return archive["X"], archive["y"]
+            return archive[x_name], archive[y_name]
         except (OSError, ValueError, zipfile.BadZipFile) as error:
-            raise DataError(f"{path}: cannot read arrays X and y: {error}") from error
+            raise DataError(f"{path}: cannot read arrays {x_name} and {y_name}: {error}"
+                            ) from error
 
 
 def _feature_matrix(X: np.ndarray, path: Path) -> np.ndarray:

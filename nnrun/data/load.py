@@ -31,6 +31,10 @@ DEFAULTS: dict = {
     "seed": None,
     "folds": None,
     "fold": None,
+    "features": None,     # csv: the feature columns (None: every column but the target)
+    "delimiter": None,    # csv: None reads it off the header line
+    "x_array": None,      # npz: the features' array (None: X)
+    "y_array": None,      # npz: the targets' array (None: y)
 }
 TASKS = ("auto", "classification", "regression")
 

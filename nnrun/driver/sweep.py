@@ -152,6 +152,7 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
             else options.optuna_journal
         if journal:
             sweep.journal = _LiveJournal(store, spec, sweep.meta, log)
+        _say_takeover(log, spec, store.read_sweep(), sweep)
         try:
             sweep.begin(resume)
         except OSError as error:  # nothing trained yet: a plain error
@@ -225,6 +226,29 @@ def _same_config(recorded: Any, raw: dict[str, Any]) -> bool:
     return json.dumps(recorded, sort_keys=True) == json.dumps(raw, sort_keys=True, default=str)
 
 
+def _say_takeover(log: Log, spec: SweepSpec, previous: dict[str, Any] | None,
+                  sweep: _SweepRun) -> None:
+    """Say so when the folder held a different sweep (another config file of the same name,
+    or this file changed): its summary.csv and sweep.json are replaced, its trials kept."""
+    if not previous or not _config_changed(previous, spec.raw):
+        return
+    before, now = previous.get("config_path"), str(Path(spec.path).resolve())
+    what = (f"the sweep of {before}" if before and before != now
+            else "an earlier version of this sweep")
+    swept = ", ".join(map(str, previous.get("parameters") or [])) or "nothing"
+    started = previous.get("started_at") or "at an unknown time"
+    log(f"note: {sweep.store.folder} held {what} ({previous.get('method') or 'grid'} over "
+        f"{swept}, {len(previous.get('trials') or [])} trials, started {started}); this sweep "
+        f"replaces its summary.csv and sweep.json. Its trial folders are kept, and reused "
+        f"where a configuration coincides: {len(sweep.records)} of this sweep's "
+        f"{sweep.source.n_trials} trials")
+
+
+def _config_changed(previous: dict[str, Any], raw: dict[str, Any]) -> bool:
+    """Whether sweep.json's config (read back from JSON) differs from this spec's."""
+    return not _same_config(previous.get("config"), raw)
+
+
 def _say_resuming(log: Log, spec: SweepSpec, sweep: _SweepRun) -> None:
     resumed, source = len(sweep.records), sweep.source
     if not resumed:
@@ -268,7 +292,8 @@ class _SweepRun:
     def begin(self, resume: bool) -> None:
         """sweep.json as the run starts (a resumed sweep keeps its first start time)."""
         previous = self.store.read_sweep()
-        if previous and resume and previous.get("started_at"):
+        same = previous and not _config_changed(previous, self.meta["config"])
+        if same and resume and previous.get("started_at"):
             self.meta["started_at"] = previous["started_at"]
         self.store.write_sweep(self.meta)
         if self.journal is not None:  # what an earlier run left, and the journal lacks

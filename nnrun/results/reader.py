@@ -131,7 +131,10 @@ class ResultsReader:
                 summary[column] = None
         cells = summary[parameters].astype(object)
         cells = cells.where(cells.notna(), None)
+        empty = cells.isna().any(axis=1).to_numpy()  # only such a row can lack a value
         for row, trial in enumerate(summary["trial"]):
+            if not empty[row]:
+                continue
             for column, value in self.unrecorded_params(trial, parameters).items():
                 cells.iat[row, parameters.index(column)] = format_value(value)
         summary[parameters] = _typed_cells(cells)
@@ -154,6 +157,12 @@ class ResultsReader:
             if node is not _MISSING:
                 values[key] = node
         return values
+
+    def other_trials(self, meta: dict[str, Any]) -> list[str]:
+        """The trial folders of other sweeps that wrote this folder (sweep.json does not list
+        them): kept, for a later sweep to reuse, and left out of every view."""
+        listed = listed_trials(meta)
+        return [] if listed is None else [t for t in self.layout.trial_ids() if t not in listed]
 
     def unfinished(self, meta: dict[str, Any], summary: pd.DataFrame) -> list[str]:
         """The trials sweep.json lists that have no row in ``summary`` yet, in its order."""
@@ -203,7 +212,8 @@ class ResultsReader:
         import yaml
 
         try:
-            config = yaml.safe_load(self.layout.trial_file(trial_id, CONFIG_YAML).read_text())
+            config = yaml.load(self.layout.trial_file(trial_id, CONFIG_YAML).read_text(),
+                               Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
         except (OSError, UnicodeDecodeError, yaml.YAMLError):
             return None
         return config if isinstance(config, dict) else None

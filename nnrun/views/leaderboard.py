@@ -35,6 +35,17 @@ class Leaderboard:
 
     table: pd.DataFrame
     meta: dict[str, Any]
+    others: int = 0  # trial folders of other sweeps in the folder, not shown
+
+    @property
+    def which(self) -> str | None:
+        """Which sweep this is, when the folder holds trials of other sweeps too."""
+        if not self.others:
+            return None
+        return (f"showing the sweep of {self.meta.get('config_path') or 'an unknown file'} "
+                f"(started {self.meta.get('started_at') or 'at an unknown time'}); "
+                f"{self.others} trial folder{'s' if self.others != 1 else ''} of other sweeps "
+                f"in this folder {'are' if self.others != 1 else 'is'} not shown")
 
     @property
     def title(self) -> str:
@@ -126,8 +137,9 @@ def leaderboard(folder: Path, top: int | None = None) -> Leaderboard:
     params = [p for p in meta.get("parameters", []) if p in summary.columns]
     metric = meta.get("metric") or "val_loss"
     goal = meta.get("goal") or "minimize"
+    others = len(reader.other_trials(meta))
     if summary.empty:
-        return Leaderboard(pd.DataFrame(columns=[*params, "n", metric]), meta)
+        return Leaderboard(pd.DataFrame(columns=[*params, "n", metric]), meta, others)
     summary = summary.copy()
     for column in params:
         summary[column] = _parameter_text(summary[column])
@@ -141,7 +153,7 @@ def leaderboard(folder: Path, top: int | None = None) -> Leaderboard:
         table = table.sort_values(metric, ascending=(goal == "minimize"), na_position="last",
                                   kind="stable")
     table = table.reset_index(drop=True)
-    return Leaderboard(table if top is None else table.head(top), meta)
+    return Leaderboard(table if top is None else table.head(top), meta, others)
 
 
 def _parameter_text(column: pd.Series) -> pd.Series:

@@ -75,6 +75,9 @@ def _overview(sweep: SweepResults) -> list[str]:
     rows.append(("nnrun", str(meta.get("nnrun_version") or "unknown")))
     if meta.get("config_path"):
         rows.append(("Config file", f"`{meta['config_path']}`"))
+    if sweep.others:
+        rows.append(("Other trials", f"{sweep.others} trial folders of other sweeps in "
+                     "`trials/` (kept for reuse, not in this report)"))
     return markdown_table(["", ""], [(f"**{k}**", v) for k, v in rows]) + [""]
 
 

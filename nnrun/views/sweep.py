@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 from nnrun.errors import NnrunError
 from nnrun.results.reader import ResultsReader
 from nnrun.results.record import TrialRecord
-from nnrun.vocabulary import FAILED
+from nnrun.vocabulary import FAILED, SCORED
 
 if TYPE_CHECKING:
     import numpy as np
@@ -51,6 +51,7 @@ class SweepResults:
     metrics: dict[str, pd.DataFrame] = field(default_factory=dict)  # trial id -> metrics.csv
     unfinished: list[str] = field(default_factory=list)   # in sweep.json, no result yet
     no_metrics: list[str] = field(default_factory=list)   # finished (not failed), no metrics.csv
+    others: int = 0                  # trial folders of other sweeps (not listed in sweep.json)
 
     @property
     def maximize(self) -> bool:
@@ -65,11 +66,16 @@ class SweepResults:
         return self.meta.get("config") or {}
 
     def scored(self) -> pd.DataFrame:
-        """The trials with a finite value of the metric."""
+        """The trials with a score: ok or stopped, with a finite value of the metric. A diverged
+        trial has none, whatever its file says (the numbers of a network whose loss became
+        infinite): ``-`` here as in ``nnrun show`` and ``nnrun check``."""
         import numpy as np
 
-        values = self.summary[self.metric]
-        return self.summary[np.isfinite(values.to_numpy(dtype=float))]
+        values = self.summary[self.metric].to_numpy(dtype=float)
+        return self.summary[np.isfinite(values) & self._scored_status()]
+
+    def _scored_status(self) -> np.ndarray:
+        return self.summary["status"].isin(SCORED).to_numpy()
 
     def ranked(self) -> pd.DataFrame:
         """The trials with a metric, best first (ties by trial id, so the order is stable)."""
@@ -83,7 +89,8 @@ class SweepResults:
         import pandas as pd
 
         summary = self.summary
-        values = summary[self.metric].to_numpy(dtype=float)
+        values = summary[self.metric].to_numpy(dtype=float, copy=True)
+        values[~self._scored_status()] = math.nan  # a diverged trial has no score
         rows = []
         for label, group in summary.groupby("config", sort=False):
             scores = values[group.index.to_numpy()]
@@ -154,7 +161,8 @@ def load_sweep(folder: Path) -> SweepResults:
     summary["config"] = _config_labels(summary, parameters)
     sweep = SweepResults(path=reader.folder, meta=meta, summary=summary,
                          parameters=parameters, metric=metric, goal=goal, task=task,
-                         unfinished=reader.unfinished(meta, summary))
+                         unfinished=reader.unfinished(meta, summary),
+                         others=len(reader.other_trials(meta)))
     for trial, status in zip(summary["trial"], summary["status"], strict=True):
         frame = reader.metrics(trial)
         if frame is not None:

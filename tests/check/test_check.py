@@ -285,8 +285,27 @@ def test_the_baselines_tolerances_are_used_and_the_command_line_wins(tmp_path, b
     code, output = run_check(run, baseline, tolerances=["0.02"])
     assert code == 1
     assert "val_accuracy 0.9 -> 0.87 (tolerance 0.02)" in output
-    assert "val_loss" not in "".join(line for line in output.splitlines()
-                                     if line.startswith("regressed:"))
+    # A command-line default applies to every metric, those the file names included.
+    assert "val_loss 0.3 -> 0.33 (tolerance 0.02)" in output
+
+
+def test_a_command_line_default_beats_the_files_tolerance_of_a_metric(tmp_path, baseline):
+    """`--tolerance 50%` applies to every metric, as --help says: the baseline file's
+    `val_loss: 1%` no longer holds val_loss to 1 % (issue 12, point 8)."""
+    run = write_results(tmp_path / "run", changed(relu_32=(0.87, 0.33)))  # -3 % / +10 %
+    set_tolerances(baseline, {"default": 0.01, "val_loss": "1%"})
+    result = run_nnrun("check", run, "--baseline", baseline, "--tolerance", "50%")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "tolerances: val_accuracy 50%, val_loss 50%" in result.stdout
+    result = run_nnrun("check", run, "--baseline", baseline, "--tolerance", "50%",
+                       "--tolerance", "val_loss=1%")
+    assert result.returncode == 1 and "(tolerance 1%)" in result.stdout
+    help_text = " ".join(run_nnrun("check", "--help").stdout.split())
+    assert "every metric, those the baseline file gives a tolerance included" in help_text
+    # --update with a default writes it for every metric
+    code, _ = run_check(run, baseline, update=True, tolerances=["50%"])
+    assert code == 0
+    assert yaml.safe_load(baseline.read_text())["tolerances"] == {"default": "50%"}
 
 
 def test_a_metrics_own_tolerance_beats_a_default(tmp_path, baseline):
