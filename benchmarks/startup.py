@@ -4,8 +4,10 @@ result.json: the data set, building the network, the final metrics, copying the 
 a synthetic set and on MNIST-1D, first trial of each worker included.
 
 Each command runs as a fresh process with NNRUN_CACHE_DIR pointing at a folder of this run (the
-user's cache is not touched); times are the median of five runs (validate: of three, the cold
-one on a fresh folder each time). The machine's load average is printed first.
+user's cache is not touched) and Python's bytecode cache on, as in an installed nnrun; times
+are the median of five runs (validate: of three, the cold one on a fresh folder each time),
+wall and CPU (user + system: less sensitive to a loaded machine). The machine's load average
+is printed first.
 
 Run: python benchmarks/startup.py   (about half a minute)
 """
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -46,14 +49,38 @@ sweep:
 """
 
 
-def timed(command: list[str], cache: Path) -> float:
+CPU: list[float] = []  # the CPU time (user + system) of each command timed, beside its wall
+
+
+def child_env(cache: Path) -> dict[str, str]:
+    """The commands' environment: this run's cache, and Python's bytecode cache on, as an
+    installed nnrun has it (PYTHONDONTWRITEBYTECODE would compile every module at each start)."""
     env = {**os.environ, "NNRUN_CACHE_DIR": str(cache)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def timed(command: list[str], cache: Path) -> float:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
-    done = subprocess.run(command, capture_output=True, text=True, env=env)
+    done = subprocess.run(command, capture_output=True, text=True, env=child_env(cache))
     wall = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    CPU.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{done.stderr}")
     return wall
+
+
+def median_of(runs: int, command: list[str], cache: Path | None = None,
+              fresh: Path | None = None) -> str:
+    """Median wall and CPU time of ``runs`` runs, as text (``fresh``: a new cache each run)."""
+    walls, cpus = [], []
+    for run in range(runs):
+        walls.append(timed(command, fresh / str(run) if fresh else cache))
+        cpus.append(CPU[-1])
+    return (f"{1000 * statistics.median(walls):7.0f} ms wall, "
+            f"{1000 * statistics.median(cpus):5.0f} ms CPU")
 
 
 def worker_overhead_ms(folder: Path, name: str, data: str, cache: Path) -> tuple[float, float]:
@@ -73,15 +100,14 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="nnrun-startup-") as tmp:
         folder = Path(tmp)
         warm = folder / "warm-cache"
-        help_s = statistics.median(timed([NNRUN, "--help"], warm) for _ in range(5))
-        print(f"  nnrun --help                              {1000 * help_s:7.0f} ms")
-        cold = [timed([NNRUN, "validate", str(MNIST1D)], folder / f"cold-{i}") for i in range(3)]
-        print(f"  nnrun validate mnist1d.yaml, empty cache  {1000 * statistics.median(cold):7.0f}"
-              " ms")
-        timed([NNRUN, "validate", str(MNIST1D)], warm)
-        hot = [timed([NNRUN, "validate", str(MNIST1D)], warm) for _ in range(3)]
-        print(f"  nnrun validate mnist1d.yaml, warm cache   {1000 * statistics.median(hot):7.0f}"
-              " ms")
+        timed([NNRUN, "--help"], warm)  # writes the bytecode cache
+        print(f"  nnrun --help                              "
+              f"{median_of(5, [NNRUN, '--help'], warm)}")
+        validate = [NNRUN, "validate", str(MNIST1D)]
+        print(f"  nnrun validate mnist1d.yaml, empty cache  "
+              f"{median_of(3, validate, fresh=folder / 'cold')}")
+        timed(validate, warm)
+        print(f"  nnrun validate mnist1d.yaml, warm cache   {median_of(3, validate, warm)}")
         for name, data in (("moons", "{dataset: moons, n_samples: 1000}"),
                            ("mnist1d", "{dataset: mnist1d, seed: 42}")):
             median, largest = worker_overhead_ms(folder, name, data, warm)
