@@ -7,7 +7,8 @@ data set's arrays with ``np.save`` into a private folder of this sweep (in /dev/
 memory, where there is one; else the temporary folder) and gives each of its tasks the folder's
 path. A worker process opens the arrays with ``np.load(mmap_mode="r")``, read-only: the pages
 are the operating system's, shared by every worker, and nothing is copied or generated (a
-float32 sweep casts its copy once per process). The folder goes when the sweep ends.
+float32 sweep casts its copy once per process). The folder goes when the sweep ends; its name
+holds the driver's process id, so the next sweep removes one whose driver was killed.
 
 Where the folder cannot be written (no space, no temporary folder) or the driver cannot build a
 data set (one a search proposes later, say), its tasks go without a path and the worker builds
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 SHARED_MEMORY = Path("/dev/shm")
 _META = "dataset.pickle"
+_PREFIX = "nnrun-data-"
 
 # the folders this worker process has loaded into its data cache
 _LOADED: set[str] = set()
@@ -97,7 +99,10 @@ class SharedData:
             return None
         try:
             if self.root is None:
-                self.root = Path(tempfile.mkdtemp(prefix="nnrun-data-", dir=_parent()))
+                parent = _parent()
+                _remove_orphans(Path(parent or tempfile.gettempdir()))
+                self.root = Path(tempfile.mkdtemp(prefix=f"{_PREFIX}{os.getpid()}-",
+                                                  dir=parent))
             folder = self.root / str(len(self.folders))
             save_dataset(dataset, folder)
         except OSError:  # no room: the workers build it themselves
@@ -111,6 +116,19 @@ class SharedData:
             shutil.rmtree(self.root, ignore_errors=True)
             self.root = None
         self.folders.clear()
+
+
+def _remove_orphans(parent: Path) -> None:
+    """Remove the folders of sweeps whose driver died without removing them (killed): their
+    names hold the driver's process id."""
+    for folder in parent.glob(f"{_PREFIX}*-*"):
+        try:
+            pid = int(folder.name[len(_PREFIX):].split("-")[0])
+            os.kill(pid, 0)  # raises ProcessLookupError when the process is gone
+        except ProcessLookupError:
+            shutil.rmtree(folder, ignore_errors=True)
+        except (ValueError, OSError):  # not ours, or alive under another user
+            continue
 
 
 def _parent() -> str | None:

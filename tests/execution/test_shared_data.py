@@ -5,6 +5,7 @@ or without the on-disk cache, whatever --jobs."""
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import numpy as np
@@ -54,6 +55,28 @@ def test_each_data_set_is_written_once_and_removed_at_the_end(tmp_path: Path) ->
     assert shared.folder_for(Task("no-data", {"seed": 1})) is None
     shared.close()
     assert not folder.exists()
+
+
+def test_the_folder_of_a_killed_driver_is_removed_by_the_next_sweep(tmp_path, monkeypatch):
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(shared_data, "_parent", lambda: str(tmp_path))
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    orphan = tmp_path / f"nnrun-data-{int(dead.stdout)}-abc"
+    (orphan / "0").mkdir(parents=True)
+    alive = tmp_path / "nnrun-data-1-abc"  # pid 1 is always alive
+    alive.mkdir()
+    from nnrun.execution import Task
+    from nnrun.search import expand
+
+    trial = expand(load_config(write_config(tmp_path / "exp.yaml")))[0]
+    shared = SharedData()
+    assert shared.folder_for(Task(trial.id, trial.config, base_dir=str(tmp_path))) is not None
+    assert not orphan.exists() and alive.exists()
+    assert Path(shared.root).parent == tmp_path and str(os.getpid()) in shared.root.name
+    shared.close()
 
 
 def test_loky_workers_train_on_the_drivers_data_set_without_building_it(tmp_path: Path) -> None:
