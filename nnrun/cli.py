@@ -1,5 +1,5 @@
 """The command line: `nnrun sweep | show | plot | check | validate | gradcheck | predict |
-export | refit`.
+export | refit | cache`.
 
 Each command delegates to one module. Anything the user can fix raises NnrunError, which is
 printed on stderr as one clean message with exit code 2 (never a traceback). Results go to
@@ -453,6 +453,49 @@ def refit(
     from nnrun.api.refit import refit_trial
 
     print(refit_trial(results, trial))
+
+
+cache_app = typer.Typer(
+    help="The on-disk cache of generated built-in data sets (mnist1d, digits), kept across "
+         "sweeps in the user cache folder ($NNRUN_CACHE_DIR overrides it).",
+    no_args_is_help=True)
+app.add_typer(cache_app, name="cache")
+
+
+@cache_app.command("info")
+@user_errors
+def cache_info() -> None:
+    """Print the cache folder and each entry: data set, size, when it was written, its key.
+
+    Example: nnrun cache info
+    """
+    import datetime
+
+    from nnrun.data import disk_cache
+
+    found = disk_cache.entries()
+    total = sum(entry.size for entry in found)
+    print(f"{disk_cache.data_dir()}: {len(found)} file{'s' if len(found) != 1 else ''}, "
+          f"{total / 2**20:.1f} MiB")
+    for entry in found:
+        written = datetime.datetime.fromtimestamp(entry.modified).isoformat(" ", "seconds")
+        what = ("unreadable (rebuilt when next needed)" if entry.key is None else
+                f"{entry.key['arguments']} {entry.key['versions']}")
+        print(f"  {entry.path.name}  {entry.size / 2**20:.1f} MiB  {written}  {what}")
+
+
+@cache_app.command("clear")
+@user_errors
+def cache_clear() -> None:
+    """Remove every cached data set; the next sweep that needs one builds it again.
+
+    Example: nnrun cache clear
+    """
+    from nnrun.data import disk_cache
+
+    removed, size = disk_cache.clear()
+    print(f"{disk_cache.data_dir()}: removed {removed} file{'s' if removed != 1 else ''}, "
+          f"{size / 2**20:.1f} MiB")
 
 
 def main() -> None:

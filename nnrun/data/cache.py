@@ -30,10 +30,16 @@ def get_dataset(data_spec: dict[str, Any], base_dir: str | Path | None = None,
 
 
 def cache_dataset(data_spec: dict[str, Any], base_dir: str | Path | None,
-                  dataset: Dataset) -> None:
+                  dataset: Dataset, replace: bool = False) -> None:
     """Give this process's cache a float64 data set loaded elsewhere, as :func:`get_dataset`
-    would have built it: a dask worker gets file data sets from the driver (no shared disk)."""
-    _DATASETS.setdefault((data_key(data_spec, base_dir), "float64"), dataset)
+    would have built it: a worker gets the sweep's data sets from the driver (dask: scattered;
+    loky: memory-mapped files). ``replace``: this one takes the place of a set cached under the
+    same key (and of its casts), which a worker kept from an earlier sweep."""
+    key = data_key(data_spec, base_dir)
+    if replace:
+        for cached in [cached for cached in _DATASETS if cached[0] == key]:
+            del _DATASETS[cached]
+    _DATASETS.setdefault((key, "float64"), dataset)
 
 
 def _float64(data_spec: dict[str, Any], base_dir: str | Path | None) -> Dataset:

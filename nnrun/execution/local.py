@@ -19,6 +19,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import Any
 
 from nnrun.execution.base import Task, TaskSource, TrialResult, Worker, failed_result
+from nnrun.execution.shared_data import SharedData, run_with_shared_data
 
 PARENT_CHECK_S = 0.25  # how often a loky worker looks for its driver
 
@@ -36,8 +37,9 @@ def iter_loky(source: TaskSource, jobs: int, worker: Worker
               ) -> Iterator[tuple[Task, TrialResult]]:
     """Run tasks on ``jobs`` loky worker processes, yielding results as they finish.
 
-    Closing the generator early (fail-fast, Ctrl-C) kills the workers; whatever was yielded
-    before is the driver's to keep.
+    The data sets reach the workers as memory-mapped files written once by this process
+    (:mod:`nnrun.execution.shared_data`), not built again in each. Closing the generator early
+    (fail-fast, Ctrl-C) kills the workers; whatever was yielded before is the driver's to keep.
     """
     pool = _LokyPool(source, jobs, worker)
     finished = False
@@ -48,6 +50,7 @@ def iter_loky(source: TaskSource, jobs: int, worker: Worker
     finally:
         if not finished:
             pool.kill()
+        pool.shared.close()
 
 
 def exit_with_driver(driver: int, every_s: float = PARENT_CHECK_S) -> None:
@@ -88,6 +91,7 @@ class _LokyPool:
         self.in_flight: dict[Future, tuple[Task, bool]] = {}  # future -> (task, run alone?)
         self.suspects: collections.deque[Task] = collections.deque()
         self.broken = False
+        self.shared = SharedData()
 
     def submit(self) -> bool:
         """Start what can start now (on a fresh pool once a broken one has no trial left);
@@ -117,7 +121,9 @@ class _LokyPool:
             self._start(task, alone=False)
 
     def _start(self, task: Task, alone: bool) -> None:
-        self.in_flight[self.executor.submit(self.worker, task)] = (task, alone)
+        future = self.executor.submit(run_with_shared_data, self.worker, task,
+                                      self.shared.folder_for(task))
+        self.in_flight[future] = (task, alone)
 
     def collect(self) -> Iterator[tuple[Task, TrialResult]]:
         """Wait for the first trials to finish; yield their results (a trial a broken pool took

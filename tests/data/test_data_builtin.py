@@ -65,7 +65,9 @@ def test_mnist1d_depends_on_the_seed_and_leaves_global_generators_alone(mnist1d)
     [("digits", ["sklearn", "sklearn.datasets"], "scikit-learn"),
      ("mnist1d", ["mnist1d", "mnist1d.data"], "mnist1d")],
 )
-def test_missing_extra_says_how_to_install_it(monkeypatch, dataset, modules, package):
+def test_missing_extra_says_how_to_install_it(monkeypatch, tmp_path, dataset, modules,
+                                              package):
+    monkeypatch.setenv("NNRUN_CACHE_DIR", str(tmp_path))  # an empty cache: the package is needed
     for module in modules:
         monkeypatch.setitem(sys.modules, module, None)  # makes `import module` fail
     mnist1d_arrays.cache_clear()

@@ -44,3 +44,27 @@ def crash_on_x3(task: Task) -> StandInResult:
     if task.params.get("x") == 3:
         os.kill(os.getpid(), signal.SIGKILL)
     return result_for(task)
+
+
+def without_building_data(task: Task) -> TrialResult:
+    """nnrun's worker in a process that may not build a data set (nnrun.data.cache's builder
+    raises): it trains only on a data set the sweep handed over. The record's ``error`` says
+    where the trial's training arrays live (``shared``: memory-mapped from the driver's
+    files)."""
+    import numpy as np
+
+    from nnrun.data import cache
+    from nnrun.execution.worker import run_task
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"a worker built a data set ({os.getpid()})")
+
+    building, cache.load_dataset = cache.load_dataset, refuse
+    try:
+        result = run_task(task)
+        dataset = cache.get_dataset(task.config["data"], task.base_dir)
+        base = dataset.X_train.base
+        result.record.traceback = "shared" if isinstance(base, np.memmap) else "in memory"
+        return result
+    finally:
+        cache.load_dataset = building
