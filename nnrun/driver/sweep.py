@@ -82,7 +82,8 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
         # What an earlier (or killed) run left: grid and random skip the trials it finished,
         # halving and bayes replay their decisions from its records and checkpoints.
         source = make_source(spec, plan.trials, store.read_results(), jobs=jobs,
-                             metric=plan.metric, goal=plan.goal, base_dir=plan.base_dir,
+                             metric=[metric for metric, _ in plan.objectives],
+                             goal=[goal for _, goal in plan.objectives], base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=fail_fast,
                           max_failures=max_failures)
@@ -100,13 +101,16 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     return sweep.outcome
 
 
-def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, task: str
-               ) -> dict[str, Any]:
-    """sweep.json as a sweep starts."""
+def sweep_meta(spec: SweepSpec, trials: list[Trial], objectives: list[tuple[str, str]],
+               task: str) -> dict[str, Any]:
+    """sweep.json as a sweep starts: ``metric`` and ``goal`` are the first objective's,
+    ``objectives`` lists every one ({metric, goal}, in the file's order)."""
+    (metric, goal), = objectives[:1]
     return {"name": spec.name, "nnrun_version": __version__,
             "config_path": str(Path(spec.path).resolve()), "config": spec.raw,
             "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
-            "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
+            "goal": goal, "objectives": [{"metric": m, "goal": g} for m, g in objectives],
+            "task": task, "started_at": utc_now(), "finished_at": None,
             "trials": [trial.id for trial in trials]}
 
 
@@ -133,7 +137,7 @@ class _SweepRun:
         self.parameters = list(spec.parameters)
         self.task = plan.dataset.task
         self.records: dict[str, TrialRecord] = dict(source.resumed)
-        self.meta = sweep_meta(spec, plan.trials, plan.metric, plan.goal, self.task)
+        self.meta = sweep_meta(spec, plan.trials, plan.objectives, self.task)
         self.outcome = SweepOutcome(folder=store.folder, n_trials=source.n_trials,
                                     resumed=len(self.records))
         self.last_summary = 0.0
