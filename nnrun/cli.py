@@ -188,15 +188,20 @@ def show(
                                             "configurations.")] = None,
     format_: Annotated[Format, typer.Option("--format", help="table (terminal), csv or "
                                             "markdown.")] = Format.table,
+    pareto: Annotated[bool, typer.Option("--pareto", help="Show only the configurations on "
+                                         "the Pareto front of the sweep's metrics (none "
+                                         "better in one without being worse in another).")
+                      ] = False,
 ) -> None:
     """Print the leaderboard: configurations ranked by the sweep's metric, mean ± std over
-    repeats.
+    repeats. With several metrics (metric: [val_accuracy, n_parameters]) the non-dominated
+    configurations come first, marked * in the pareto column.
 
-    Example: nnrun show results/quickstart --top 5
+    Example: nnrun show results/quickstart --top 5; nnrun show results/pareto --pareto
     """
     from nnrun.views.leaderboard import leaderboard
 
-    board = leaderboard(results, top=top)
+    board = leaderboard(results, top=top, pareto_only=pareto)
     if format_ is Format.csv:
         print(board.to_csv(), end="")
     elif format_ is Format.markdown:

@@ -289,3 +289,29 @@ def two_dimensional(folder: Path, epochs: int = 30) -> Path:
     config["model"]["hidden"] = [8, 8]
     return write_sweep(folder, parameters={"model.activation": ["sigmoid", "relu"]},
                        trials=trials, config=config)
+
+
+# The accuracy of each hidden width in pareto_grid: the front is widths 1, 2 and 8 (4 ties 2 on
+# accuracy with more parameters, 16 is below 8 with more).
+PARETO_ACCURACY = {1: 0.70, 2: 0.80, 4: 0.80, 8: 0.90, 16: 0.88}
+
+
+def pareto_grid(folder: Path, metric: list[str] | None = None,
+                goal: list[str] | None = None) -> Path:
+    """Two objectives, val_accuracy and n_parameters, over model.hidden: 5 configurations of 2
+    repeats (accuracy PARETO_ACCURACY ± 0.01), network [2, width, 3]."""
+    rng = np.random.default_rng(3)
+    trials = []
+    for width, accuracy in PARETO_ACCURACY.items():
+        for repeat in range(2):
+            rows = history(accuracy, 10, 2, task="classification", rng=rng)
+            final = {**finals(rows, "classification"),
+                     "val_accuracy": accuracy + (0.01 if repeat == 0 else -0.01),
+                     "train_seconds": 0.1 * width}
+            trials.append({"id": f"w{width:02d}r{repeat}abcdef", "params": {"model.hidden":
+                                                                         [width]},
+                           "status": "ok", "seed": repeat, "history": rows, "final": final,
+                           "sizes": [2, width, 3]})
+    return write_sweep(folder, parameters={"model.hidden": [[w] for w in PARETO_ACCURACY]},
+                       trials=trials, metric=metric or ["val_accuracy", "n_parameters"],
+                       goal=goal or ["maximize", "minimize"])
