@@ -100,3 +100,39 @@ def test_a_bayes_sweep_with_two_objectives_and_halving_runs(tmp_path: Path) -> N
     outcome = run_sweep(load_config(path), out=tmp_path / "out", jobs=2, live=False,
                         log=lambda message: None)
     assert outcome.counts.get("failed", 0) == 0 and sum(outcome.counts.values()) == 4
+
+
+HALVING = """\
+name: pareto-halving
+seed: 1
+data: {dataset: moons, n_samples: 120, noise: 0.2}
+model: {hidden: [4], activation: tanh}
+optimizer: {name: adam, lr: 0.01, schedule: cosine}
+train: {batch_size: 32, epochs: 9, dtype: float32}
+sweep:
+  method: halving
+  min_epochs: 1
+  parameters:
+    model.hidden: [[1], [2], [4], [8], [16], [32]]
+    optimizer.lr: [0.003, 0.03]
+metric: [val_accuracy, n_parameters]
+"""
+
+
+def test_a_halving_sweep_with_two_objectives_resumes_with_nothing_to_redo(
+        tmp_path: Path) -> None:
+    import csv
+    import json
+
+    spec = load_config(write_config(tmp_path / "h.yaml", HALVING))
+    first = run_sweep(spec, out=tmp_path / "out", jobs=2, live=False, log=lambda m: None)
+    assert first.counts["ok"] >= 1 and first.failed == 0
+    folder = first.folder
+    rows = list(csv.DictReader((folder / "summary.csv").open()))
+    promoted = [json.loads((folder / "trials" / r["trial"] / "result.json").read_text())
+                for r in rows if int(r["epochs_run"]) > 1]
+    # the rung values are [val_accuracy, n_parameters] at each rung passed
+    assert promoted and all(len(rec["rung_values"]["0"]) == 2 for rec in promoted)
+    assert all(rec["rung_values"]["0"][1] == rec["final"]["n_parameters"] for rec in promoted)
+    again = run_sweep(spec, out=tmp_path / "out", jobs=2, live=False, log=lambda m: None)
+    assert again.resumed == len(rows) and again.counts == first.counts
