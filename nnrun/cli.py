@@ -230,11 +230,17 @@ def show(
     trial: Annotated[str | None, typer.Option(help="Show one trial instead: its config, final "
                                               "metrics and files (an id from the trials "
                                               "column, or best).")] = None,
+    pareto: Annotated[bool, typer.Option("--pareto", help="Show only the configurations on "
+                                         "the Pareto front of the sweep's metrics (none "
+                                         "better in one without being worse in another).")
+                      ] = False,
 ) -> None:
     """Print the leaderboard: configurations ranked by the sweep's metric, mean ± std over
-    repeats, with each configuration's trial ids.
+    repeats, with each configuration's trial ids. With several metrics (metric: [val_accuracy,
+    n_parameters]) the non-dominated configurations come first, marked * in the pareto column.
 
-    Example: nnrun show results/quickstart --top 5; nnrun show results/quickstart --trial best
+    Example: nnrun show results/quickstart --top 5; nnrun show results/quickstart --trial best;
+    nnrun show results/pareto --pareto
     """
     if trial is not None:
         from nnrun.views.trial import trial_text
@@ -243,7 +249,7 @@ def show(
         return
     from nnrun.views.leaderboard import leaderboard
 
-    board = leaderboard(results, top=top)
+    board = leaderboard(results, top=top, pareto_only=pareto)
     if board.which:
         _err(f"{results}: {board.which}")
     if format_ is Format.csv:

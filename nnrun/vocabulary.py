@@ -26,9 +26,20 @@ ENDED = (OK, DIVERGED)
 
 # -- metrics ---------------------------------------------------------------------------------
 # The final metrics of a trial, as summary.csv's columns name them (accuracies only for
-# classification).
+# classification); every trial also records the size of its network (weights and biases) and
+# the seconds its training took (all its pieces, for a trial continued rung by rung).
 METRICS = ("train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
-           "test_accuracy")
+           "test_accuracy", "n_parameters", "train_seconds")
+# Measured time: not a function of the config and seed, so never compared by default.
+TIMINGS = ("train_seconds",)
+# What a trial's history holds epoch by epoch (early stopping can watch these).
+EPOCH_METRICS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
+
+
+def default_goal(metric: str) -> str:
+    """The goal of a metric when ``goal:`` does not say: maximize an accuracy, minimize a loss,
+    a parameter count and a time."""
+    return "maximize" if metric.endswith("_accuracy") else "minimize"
 
 # -- data sets -------------------------------------------------------------------------------
 BUILTIN_DATASETS = ("xor", "moons", "circles", "spirals", "blobs", "digits", "mnist1d")

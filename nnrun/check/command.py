@@ -16,6 +16,7 @@ from typing import TextIO
 
 from nnrun.check.baseline import check_identity, load_baseline
 from nnrun.check.compare import compare
+from nnrun.check.front import front_change
 from nnrun.check.render import append_summary, markdown, print_report
 from nnrun.check.run import load_run
 from nnrun.check.tolerances import parse_tolerances
@@ -38,6 +39,9 @@ def check(results: Path, baseline: Path, *, tolerances: Sequence[str] = (),
     `val_loss=5%` sets one metric. The command line beats the baseline's `tolerances:` block,
     a default given there included; then a metric's own tolerance beats a default. Without
     any, the default is 0.01.
+    With several objectives (metric: [val_accuracy, n_parameters]) each is checked (but
+    train_seconds, a measured time, only when asked for), and the report says which
+    configurations left or joined the Pareto front.
 
     With update, (re)write the baseline (YAML for .yaml/.yml, JSON otherwise) from RESULTS
     and return 0; a refresh keeps the file's tolerances and metrics, command-line values are
@@ -66,6 +70,8 @@ def check(results: Path, baseline: Path, *, tolerances: Sequence[str] = (),
                          f"record it with `nnrun check {results} --baseline {baseline_path} "
                          f"--update --metric {unrecorded[0]}`")
     report = compare(run, base, cli_tolerances, checked)
+    change = front_change(run, base)
+    report.front = change.lines() if change is not None else []
     print_report(report, run.parameters, out)
     if summary is not None:
         append_summary(Path(summary), markdown(report, run.parameters))

@@ -19,7 +19,7 @@ Statuses of a configuration
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from nnrun.check._values import flow, sort_key
@@ -65,6 +65,7 @@ class Report:
     tolerances: dict[str, Tolerance]
     rows: list[Row]
     unfinished: bool
+    front: list[str] = field(default_factory=list)  # with several objectives: check.front
 
     def counts(self) -> dict[str, int]:
         counts = {status: 0 for status in STATUSES}

@@ -27,6 +27,8 @@ def print_report(report: Report, parameters: list[str], out: TextIO) -> None:
     if report.unfinished:
         print(f"note: {UNFINISHED}", file=out)
     print(_tolerance_line(report), file=out)
+    for line in report.front:
+        print(line, file=out)
     for line in _problems(report):
         print(line, file=out)
     print(_verdict(report), file=out)
@@ -47,6 +49,8 @@ def _print_rich(report: Report, parameters: list[str], out: TextIO) -> None:
     if report.unfinished:
         console.print(f"[yellow]note: {UNFINISHED}[/yellow]")
     console.print(_tolerance_line(report))
+    for line in report.front:
+        console.print(line, markup=False)
     for line in _problems(report):
         console.print(line, style="red", markup=False)
     console.print(_verdict(report), style="bold green" if report.passed else "bold red",
@@ -70,6 +74,8 @@ def markdown(report: Report, parameters: list[str]) -> str:
         lines += [f"> **Note:** {UNFINISHED}.", ""]
     rows = [_markdown_cells(row, parameters) for row in report.rows]
     lines += markdown_table(_headers(report, parameters), rows)
+    if report.front:
+        lines += ["", *(f"- {markdown_cell(line)}" for line in report.front)]
     problems = _problems(report)
     if problems:
         lines += ["", *(f"- {markdown_cell(p)}" for p in problems)]

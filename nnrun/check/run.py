@@ -18,8 +18,8 @@ from typing import Any
 from nnrun.check._values import canonical, cell_text, native, number, rounded
 from nnrun.errors import NnrunError
 from nnrun.results.layout import Layout, sweep_folders_in
-from nnrun.results.reader import ResultsReader
-from nnrun.vocabulary import FAILED, SCORED
+from nnrun.results.reader import ResultsReader, sweep_objectives
+from nnrun.vocabulary import FAILED, SCORED, TIMINGS, default_goal
 
 # summary.csv columns that are never metrics, whatever their name.
 NOT_METRICS = ("trial", "status", "seed", "best_epoch", "epochs_run", "wall_s")
@@ -58,6 +58,7 @@ class Run:
     finished_at: str | None
     columns: list[str]
     configurations: dict[str, RunConfiguration]
+    objectives: list[tuple[str, str]] = field(default_factory=list)  # the sweep's (metric, goal)
 
     @property
     def metrics(self) -> list[str]:
@@ -74,14 +75,21 @@ class Run:
             return "maximize"
         if metric.endswith("loss"):
             return "minimize"
+        goals = dict(self.objectives)
         if metric == self.metric and self.goal in ("maximize", "minimize"):
             return self.goal
+        if goals.get(metric) in ("maximize", "minimize"):
+            return goals[metric]
+        if metric in ("n_parameters", *TIMINGS):
+            return default_goal(metric)
         raise NnrunError(f"metric {metric!r}: cannot tell whether higher or lower is better")
 
     def default_metrics(self) -> list[str]:
-        """The sweep's metric and val_loss."""
+        """The sweep's metrics (each objective's, but a measured time: it is not a result of
+        the config and seed, so it is checked only when asked for) and val_loss."""
         metric = self.metric or ("val_accuracy" if "val_accuracy" in self.columns else "val_loss")
-        return list(dict.fromkeys([metric, "val_loss"]))
+        objectives = [m for m, _ in self.objectives if m not in TIMINGS and m in self.columns]
+        return list(dict.fromkeys([metric, *objectives, "val_loss"]))
 
 
 def load_run(folder: Path) -> Run:
@@ -97,7 +105,7 @@ def load_run(folder: Path) -> Run:
         if column not in columns:
             raise NnrunError(f"{reader.layout.summary_csv}: no column {column!r}")
     run = Run(folder, name, parameters, data, meta.get("metric"), meta.get("goal"),
-              meta.get("finished_at"), columns, {})
+              meta.get("finished_at"), columns, {}, sweep_objectives(meta))
     metrics = run.metrics
     for row in summary.to_dict("records"):
         _count(run, row, metrics)

@@ -45,10 +45,23 @@ def annotation_at(loc: Sequence[Any], root: type[BaseModel]) -> Any:
             if part not in inner.model_fields:
                 return None
             annotation = inner.model_fields[part].annotation
-        elif get_origin(inner) is list and isinstance(part, int):
-            annotation = get_args(inner)[0]
+        elif isinstance(part, int) and (listed := list_member(inner)) is not None:
+            annotation = get_args(listed)[0]
         elif get_origin(inner) is dict:
             annotation = get_args(inner)[1]
         else:
             return None
     return annotation
+
+
+def members(annotation: Any) -> list[Any]:
+    """The unwrapped types a union allows (null left out), or the one type itself."""
+    inner = unwrap(annotation)
+    if get_origin(inner) in (Union, types.UnionType):
+        return [unwrap(a) for a in get_args(inner) if a is not type(None)]
+    return [inner]
+
+
+def list_member(annotation: Any) -> Any:
+    """The list type of a key that is a list, or one word or a list of words (``metric``)."""
+    return next((m for m in members(annotation) if get_origin(m) is list), None)

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from nnrun.config._messages import explain
+from nnrun.config._messages import explain, one_form
 from nnrun.config._show import show
 from nnrun.config._swept import SweptValues
 from nnrun.config._yaml import Loc, Reader
@@ -58,7 +58,7 @@ class Checker:
         try:
             return ConfigFile.model_validate(self.document)
         except ValidationError as error:
-            for problem in error.errors():
+            for problem in one_form(error.errors()):
                 kind = _POINT_AT.get(problem["type"], "value")
                 for loc, message in explain(problem):
                     if loc == ("name",) and name_from_file:

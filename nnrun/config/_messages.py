@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal, get_args, get_origin
 
-from nnrun.config._annotations import annotation_at, is_model, nullable, unwrap
+from nnrun.config._annotations import annotation_at, is_model, members, nullable, unwrap
 from nnrun.config._show import did_you_mean, kind, show
 from nnrun.config.dotted import sweepable
 from nnrun.config.schema import CROSS_FIELD, TOP_KEYS, ConfigFile
@@ -22,6 +22,27 @@ _EXPECTED = {
     "model_type": "a mapping", "model_attributes_type": "a mapping",
 }
 _BOUNDS = {"gt": ">", "ge": ">=", "lt": "<", "le": "<="}
+
+
+def one_form(errors: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A key that is one word or a list of words (``metric``, ``goal``): pydantic checks a bad
+    value against both forms, and names each form in the location. Keep the errors of the form
+    the value has (a list: the list's; anything else: the word's), without the form's name."""
+    kept = []
+    for error in errors:
+        loc = list(error["loc"])
+        form = next((i for i, part in enumerate(loc) if isinstance(part, str)
+                     and part.startswith(("literal[", "list["))), None)
+        if form is None:
+            kept.append(error)
+            continue
+        as_list = loc[form].startswith("list[")
+        if as_list and error["type"] == "list_type":
+            continue  # a word, not a list: the word's own error says what is wrong
+        if not as_list and isinstance(error.get("input"), list):
+            continue  # a list: its items' errors say what is wrong
+        kept.append({**error, "loc": tuple(loc[:form] + loc[form + 1:])})
+    return kept
 
 
 def explain(error: dict[str, Any]) -> list[tuple[tuple, str]]:
@@ -43,8 +64,8 @@ class _Problem:
         self.found = error.get("input")
         self.ctx = error.get("ctx") or {}
         annotation = annotation_at(loc, ConfigFile)
-        inner = unwrap(annotation)
-        self.literals: tuple = get_args(inner) if get_origin(inner) is Literal else ()
+        literal = next((m for m in members(annotation) if get_origin(m) is Literal), None)
+        self.literals: tuple = get_args(literal) if literal is not None else ()
         self.or_null = " or null" if annotation is not None and nullable(annotation) else ""
 
 

@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_validator
 from pydantic_core import PydanticCustomError
 
-from nnrun.vocabulary import DATASETS, FILE_DATASETS, METRICS, parse_duration
+from nnrun.vocabulary import DATASETS, EPOCH_METRICS, FILE_DATASETS, METRICS, parse_duration
 
 SWEEP_METHODS = ("grid", "random", "halving", "bayes")
 DISTRIBUTIONS = ("uniform", "log_uniform", "int_uniform", "choice")
@@ -35,8 +35,9 @@ CROSS_FIELD = "nnrun_cross_field"
 # Literal[a_tuple] is Literal[*a_tuple]: the enumerations are the vocabulary's own tuples.
 Dataset = Literal[DATASETS]
 Metric = Literal[METRICS]
-# Early stopping watches what exists while training: no test metric.
-Monitor = Literal[tuple(metric for metric in METRICS if not metric.startswith("test_"))]
+Goal = Literal["maximize", "minimize"]
+# Early stopping watches what exists while training: no test metric, no size or time.
+Monitor = Literal[EPOCH_METRICS]
 
 PositiveInt = Annotated[int, Field(ge=1)]
 # Seeds go to numpy and scikit-learn; the latter wants 0 <= seed < 2**32.
@@ -290,8 +291,9 @@ class ConfigFile(TrialConfig):
     name: Annotated[str, Field(pattern=NAME_PATTERN, max_length=100)]
     repeats: PositiveInt = 1
     sweep: SweepSection = Field(default_factory=SweepSection)
-    metric: Metric | None = None
-    goal: Literal["maximize", "minimize"] | None = None
+    # One objective, or several (a Pareto front): metric [a, b] with goal [g_a, g_b] or null.
+    metric: Metric | Annotated[list[Metric], Field(min_length=1)] | None = None
+    goal: Goal | Annotated[list[Goal], Field(min_length=1)] | None = None
 
     @model_validator(mode="after")
     def _consistent_sweep(self) -> ConfigFile:
@@ -309,16 +311,42 @@ class ConfigFile(TrialConfig):
         return self
 
     def _metric_problems(self) -> list[tuple[str, str]]:
-        """The metric that ranks trials needs its split to hold samples."""
+        """The metrics that rank trials need their split to hold samples; several metrics are
+        each named once, with a goal each (or none)."""
         if self.metric is not None:
-            split = self.metric.split("_")[0]
-            val = self.data.val_fraction if self.data.folds is None else 1  # folds validate
-            fraction = {"val": val, "test": self.data.test_fraction}.get(split)
-            if fraction == 0:
-                return [("metric", f"{self.metric!r} needs a {split} set but "
-                         f"data.{split}_fraction is 0")]
-        elif self.data.val_fraction == 0 and self.data.folds is None:
+            metrics = [self.metric] if isinstance(self.metric, str) else self.metric
+            problems = _objective_problems(metrics, self.goal)
+            for metric in metrics:
+                split = metric.split("_")[0]
+                val = self.data.val_fraction if self.data.folds is None else 1  # folds validate
+                fraction = {"val": val, "test": self.data.test_fraction}.get(split)
+                if fraction == 0:
+                    problems.append(("metric", f"{metric!r} needs a {split} set but "
+                                     f"data.{split}_fraction is 0"))
+            return problems
+        if isinstance(self.goal, list):
+            return [("goal", "a list of goals needs a list of metrics of the same length: "
+                     "metric: [val_accuracy, n_parameters] with goal: [maximize, minimize]")]
+        if self.data.val_fraction == 0 and self.data.folds is None:
             return [("data.val_fraction", "0 leaves no validation set, but trials are ranked by "
                      "val_accuracy or val_loss unless `metric:` names another; give a "
                      "val_fraction above 0, or a metric such as test_loss or train_loss")]
         return []
+
+
+def _objective_problems(metrics: list[str], goal: str | list[str] | None
+                        ) -> list[tuple[str, str]]:
+    """Several objectives: no metric twice, and one goal a metric (a single goal for several
+    metrics would be a guess: maximize n_parameters?)."""
+    problems = []
+    twice = sorted({metric for metric in metrics if metrics.count(metric) > 1})
+    if twice:
+        problems.append(("metric", f"{', '.join(twice)} named twice; each objective once"))
+    if len(metrics) > 1 and isinstance(goal, str):
+        problems.append(("goal", f"{len(metrics)} metrics need {len(metrics)} goals, one "
+                         f"each, e.g. goal: [maximize, minimize]; or null for each metric's "
+                         f"usual goal"))
+    if isinstance(goal, list) and len(goal) != len(metrics):
+        problems.append(("goal", f"{len(goal)} goals for {len(metrics)} metrics; give one "
+                         f"goal a metric, in the same order"))
+    return problems

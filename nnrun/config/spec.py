@@ -20,6 +20,7 @@ from nnrun.config._yaml import Reader
 from nnrun.config.dotted import dotted_name
 from nnrun.config.schema import TOP_KEYS, ConfigFile, TrialConfig, dump
 from nnrun.errors import ConfigError, NnrunError
+from nnrun.vocabulary import default_goal
 
 
 @dataclass
@@ -34,8 +35,8 @@ class SweepSpec:
     # list of sub-spaces, each key as its first sub-space sweeps it (the columns of the tables)
     parameters: dict[str, Any]
     samples: int | None
-    metric: str | None
-    goal: str | None
+    metric: str | list[str] | None  # as written: one metric, a list of them, or null
+    goal: str | list[str] | None
     seed: int
     repeats: int
     locations: dict[str, str] = field(default_factory=dict)  # dotted key -> "file:line:col"
@@ -57,6 +58,19 @@ class SweepSpec:
     def to_dict(self) -> dict[str, Any]:
         """A deep copy of the validated file (defaults filled in), ready for json.dump."""
         return copy.deepcopy(self.raw)
+
+    def objectives(self, task: str | None = None) -> list[tuple[str, str]]:
+        """The sweep's objectives: (metric, goal) pairs in the file's order, the first the one
+        a single ranking (progress, the pictures of one metric) goes by. A null metric is
+        val_accuracy for classification, val_loss otherwise; a null goal is the metric's own
+        (:func:`nnrun.vocabulary.default_goal`). Several pairs make a Pareto front."""
+        if self.metric is None:
+            metrics = ["val_accuracy" if task == "classification" else "val_loss"]
+        else:
+            metrics = [self.metric] if isinstance(self.metric, str) else list(self.metric)
+        goals = self.goal if isinstance(self.goal, list) else [self.goal] * len(metrics)
+        return [(metric, goal or default_goal(metric))
+                for metric, goal in zip(metrics, goals, strict=True)]
 
     def where(self, key: str) -> str:
         """Where a dotted key was written ("file:line:col", or "file" if it was defaulted)."""

@@ -16,7 +16,7 @@ from nnrun.data import Dataset
 from nnrun.data.cache import get_dataset
 from nnrun.errors import ConfigError, DataError, NnrunError
 from nnrun.model import memory_estimate
-from nnrun.search import Trial, check_loss, expand, make_trial, resolve_metric
+from nnrun.search import Trial, check_loss, expand, make_trial, resolve_objectives
 from nnrun.vocabulary import data_key
 
 
@@ -26,8 +26,9 @@ class Preflight(NamedTuple):
     trials: list[Trial]  # [] for bayes: its trials are proposed while it runs
     base_dir: str  # the config file's folder: relative data paths start there
     dataset: Dataset  # the first data set, which tells the task
-    metric: str
+    metric: str  # the first objective's: what progress shows
     goal: str
+    objectives: list[tuple[str, str]]  # every (metric, goal), in the order of `metric:`
 
 
 def preflight(spec: SweepSpec, on_this_machine: bool = True) -> Preflight:
@@ -42,11 +43,12 @@ def preflight(spec: SweepSpec, on_this_machine: bool = True) -> Preflight:
     known = trials or [make_trial(spec, {})]
     datasets = inspect_data(known, base_dir, spec)
     dataset = next(iter(datasets.values()))
-    metric, goal = resolve_metric(spec, dataset.task)
+    objectives = resolve_objectives(spec, dataset.task)
     check_loss(spec, trials, dataset.task)
     if on_this_machine:
         check_memory(spec, known, datasets, machine_memory(), base_dir)
-    return Preflight(trials, base_dir, dataset, metric, goal)
+    (metric, goal), = objectives[:1]
+    return Preflight(trials, base_dir, dataset, metric, goal, objectives)
 
 
 def inspect_data(trials: Sequence[Trial], base_dir: str | None, spec: SweepSpec | None = None

@@ -140,8 +140,9 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
         # What an earlier (or killed) run left: grid and random skip the trials it finished,
         # halving and bayes replay their decisions from its records and checkpoints.
         earlier = store.read_results() if resume else {}
-        source = make_source(spec, plan.trials, earlier, jobs=jobs, metric=plan.metric,
-                             goal=plan.goal, base_dir=plan.base_dir,
+        source = make_source(spec, plan.trials, earlier, jobs=jobs,
+                             metric=[metric for metric, _ in plan.objectives],
+                             goal=[goal for _, goal in plan.objectives], base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint)
         budget = options.budget or sweep_budget(spec.raw.get("sweep") or {})
         if budget.limited:
@@ -179,13 +180,16 @@ def _expected(source: SweepSource, spec: SweepSpec, budget: Budget | None) -> in
     return min(source.total, budget.max_trials)
 
 
-def sweep_meta(spec: SweepSpec, trials: list[Trial], metric: str, goal: str, task: str
-               ) -> dict[str, Any]:
-    """sweep.json as a sweep starts."""
+def sweep_meta(spec: SweepSpec, trials: list[Trial], objectives: list[tuple[str, str]],
+               task: str) -> dict[str, Any]:
+    """sweep.json as a sweep starts: ``metric`` and ``goal`` are the first objective's,
+    ``objectives`` lists every one ({metric, goal}, in the file's order)."""
+    (metric, goal), = objectives[:1]
     return {"name": spec.name, "nnrun_version": __version__,
             "config_path": str(Path(spec.path).resolve()), "config": spec.raw,
             "method": spec.method, "parameters": list(spec.parameters), "metric": metric,
-            "goal": goal, "task": task, "started_at": utc_now(), "finished_at": None,
+            "goal": goal, "objectives": [{"metric": m, "goal": g} for m, g in objectives],
+            "task": task, "started_at": utc_now(), "finished_at": None,
             "trials": [trial.id for trial in trials]}
 
 
@@ -283,7 +287,7 @@ class _SweepRun:
         self.task = plan.dataset.task
         self.records: dict[str, TrialRecord] = _with_current_params(source.resumed,
                                                                     plan.trials)
-        self.meta = sweep_meta(spec, plan.trials, plan.metric, plan.goal, self.task)
+        self.meta = sweep_meta(spec, plan.trials, plan.objectives, self.task)
         self.outcome = SweepOutcome(folder=store.folder, n_trials=source.n_trials,
                                     resumed=len(self.records))
         self.last_summary = 0.0

@@ -31,6 +31,7 @@ class Continuation:
     checkpoint: dict[str, Any] | None = None  # a Trainer.state_dict() where a piece stopped
     keep_state: bool = False  # return the trainer's state, if the trial can go on
     wall_s_before: float = 0.0  # the wall time of the earlier pieces, counted in this one's
+    train_s_before: float = 0.0  # likewise their training time (train_seconds)
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,15 @@ def final_metrics(net: Network, dataset: Dataset) -> dict[str, float | None]:
     return metrics
 
 
+def size_and_time(net: Network, train_s: float) -> dict[str, float]:
+    """n_parameters, the weights and biases the network trains (sum over layers of
+    m_l (m_{l-1} + 1)), and train_seconds, the time its training took (every piece of a trial
+    continued rung by rung), to the 0.1 ms."""
+    return {"n_parameters": int(sum(w.size + b.size for w, b in zip(net.weights, net.biases,
+                                                                       strict=True))),
+            "train_seconds": round(train_s, 4)}
+
+
 def run_task(task: Task) -> TrialResult:
     """The worker: train the task's trial and return its result; never raises for a trial's own
     failure (its record then says ``failed``, with the error text and traceback).
@@ -131,6 +140,8 @@ def _train(task: Task, continuation: Continuation | None) -> TrialResult:
     train_started = time.perf_counter()
     status = trainer.run(until_epoch=continuation.until_epoch if continuation else None)
     train_s = time.perf_counter() - train_started
+    if continuation is not None:
+        train_s += continuation.train_s_before
     keep_state = continuation is not None and continuation.keep_state and status == _RUNNING
     state = trainer.state_dict() if keep_state else None
     error = None
@@ -139,7 +150,7 @@ def _train(task: Task, continuation: Continuation | None) -> TrialResult:
                  f"or NaN (a smaller optimizer.lr usually helps)")
     record = _record(task, status=STOPPED if status == _RUNNING else status, error=error,
                      task=dataset.task, sizes=list(net.sizes),
-                     final=final_metrics(net, dataset),
+                     final={**final_metrics(net, dataset), **size_and_time(net, train_s)},
                      best_epoch=int(trainer.best_epoch) if trainer.best_epoch else None,
                      epochs_run=int(trainer.epoch), train_s=train_s)
     history = [{k: _finite_or_none(v) if k != "epoch" else int(v) for k, v in row.items()}

@@ -31,7 +31,7 @@ from nnrun.results.layout import (
 )
 from nnrun.results.record import TrialRecord
 from nnrun.results.summary import summary_text
-from nnrun.vocabulary import FAILED, format_value
+from nnrun.vocabulary import FAILED, default_goal, format_value
 
 if TYPE_CHECKING:
     import numpy as np
@@ -68,6 +68,18 @@ def listed_trials(meta: dict[str, Any]) -> set[str] | None:
     trials once it has proposed them): then every trial folder is the sweep's."""
     ids = meta.get("trials")
     return {str(t) for t in ids} if ids else None
+
+
+def sweep_objectives(meta: dict[str, Any]) -> list[tuple[str, str]]:
+    """The sweep's (metric, goal) pairs from sweep.json: its ``objectives``, or for a folder
+    written before there were several, its ``metric`` and ``goal`` (the defaults when null)."""
+    listed = meta.get("objectives")
+    if isinstance(listed, list) and listed and all(isinstance(o, dict) for o in listed):
+        return [(str(o.get("metric")), str(o.get("goal") or default_goal(str(o.get("metric")))))
+                for o in listed]
+    task = meta.get("task")
+    metric = meta.get("metric") or ("val_accuracy" if task == "classification" else "val_loss")
+    return [(str(metric), str(meta.get("goal") or default_goal(str(metric))))]
 
 
 class ResultsReader:

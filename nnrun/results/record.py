@@ -29,7 +29,7 @@ class TrialRecord:
     best_epoch: int | None = None
     epochs_run: int = 0
     wall_s: float = 0.0                          # the whole trial in the worker
-    train_s: float = 0.0                         # training alone
+    train_s: float = 0.0                         # training alone (every piece of it)
     task: str | None = None                      # classification | regression
     sizes: list[int] | None = None               # layer widths, inputs to outputs
     error: str | None = None                     # why it failed or diverged

@@ -12,7 +12,7 @@ from nnrun.search.trials import (
     choices_of,
     describe_trials,
     make_trial,
-    resolve_metric,
+    resolve_objectives,
     trial_id,
     trial_seed,
 )
@@ -32,7 +32,7 @@ __all__ = [
     "expand",
     "make_source",
     "make_trial",
-    "resolve_metric",
+    "resolve_objectives",
     "trial_id",
     "trial_seed",
 ]

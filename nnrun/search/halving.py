@@ -3,14 +3,19 @@ stopped after each rung.
 
 Rung k trains the surviving configurations to ``min_epochs * reduction_factor**k`` epochs (capped
 at ``max_epochs``) and keeps the best ``1/reduction_factor`` of them (at least one) by the
-sweep's metric and goal; the last rung trains to ``max_epochs``. A promoted trial carries on from
+sweep's metric and goal; the last rung trains to ``max_epochs``. With several objectives
+(``metric: [val_accuracy, n_parameters]``) "best" is :func:`nnrun.results.pareto.promotion_order`:
+by non-dominated rank, then by crowding distance within the rank (larger first, so the kept
+ones stay spread along the front), then by the configuration's place in the sweep; the same
+values always promote the same configurations. A promoted trial carries on from
 its checkpoint, so it ends bit-identical to training straight through. The halving is
 synchronous: a rung is decided once all its trials are in, so the outcome does not depend on
 which worker was faster. A trial waits between rungs with status ``stopped`` and ``epochs_run``
 the epoch it reached; if it is not promoted, that is where it ends.
 
 Resume: each record says which rung it reached (``rung``, ``rung_epochs``) and what the metric
-was at the rungs before (``rung_values``); the source replays its promotions from the records of
+was at the rungs before (``rung_values``: a number a rung, or with several objectives a
+list in the order of ``metric:``); the source replays its promotions from the records of
 the results folder and runs only what is missing. It never touches the folder itself: the driver
 hands it the records and a function that reads a checkpoint.
 """
@@ -24,11 +29,24 @@ from typing import Any
 
 from nnrun.config import SweepSpec
 from nnrun.execution.base import Continuation, SearchMark, Task
+from nnrun.results.pareto import promotion_order
 from nnrun.results.record import TrialRecord
 from nnrun.search.trials import Trial, canonical_json
 from nnrun.vocabulary import DIVERGED, ENDED, FAILED
 
 ReadCheckpoint = Callable[[str], "dict[str, Any] | None"]
+# A configuration's values of the sweep's objectives at a rung (None: it has none, it ranks last).
+Point = tuple[float | None, ...] | None
+
+
+def objective_lists(metric: str | Sequence[str], goal: str | Sequence[str]
+                    ) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """The objectives' metrics and goals as tuples: one name, or a list of them, in order."""
+    metrics = (metric,) if isinstance(metric, str) else tuple(metric)
+    goals = (goal,) if isinstance(goal, str) else tuple(goal)
+    if len(metrics) != len(goals):
+        raise ValueError(f"{len(metrics)} metrics but {len(goals)} goals")
+    return metrics, goals
 
 
 # ---------------------------------------------------------------------------------------------
@@ -98,6 +116,14 @@ def best_first(values: Sequence[float | None], goal: str) -> list[int]:
     return sorted(range(len(values)), key=key)
 
 
+def best_points_first(points: Sequence[Point], goals: Sequence[str]) -> list[int]:
+    """Indexes of ``points`` from best to worst: :func:`best_first` for one objective, else
+    :func:`nnrun.results.pareto.promotion_order` (rank, crowding distance, index)."""
+    if len(goals) == 1:
+        return best_first([None if p is None else p[0] for p in points], goals[0])
+    return promotion_order(points, goals)
+
+
 def mean_value(values: Sequence[float | None]) -> float | None:
     """The mean over a configuration's repeats; None if any of them has no value."""
     if not values or any(v is None or not math.isfinite(v) for v in values):
@@ -105,8 +131,19 @@ def mean_value(values: Sequence[float | None]) -> float | None:
     return sum(values) / len(values)  # type: ignore[arg-type]
 
 
-def rung_value(record: TrialRecord | None, rung: int, metric: str) -> tuple[bool, float | None]:
-    """Whether a trial's record settles rung ``rung``, and its metric there.
+def mean_point(points: Sequence[Point]) -> Point:
+    """The mean over a configuration's repeats, objective by objective; None if any repeat has
+    no value of some objective."""
+    if not points or any(point is None for point in points):
+        return None
+    means = tuple(mean_value(values) for values in zip(*points, strict=True))
+    return None if any(mean is None for mean in means) else means
+
+
+def rung_point(record: TrialRecord | None, rung: int, metrics: Sequence[str]
+               ) -> tuple[bool, Point]:
+    """Whether a trial's record settles rung ``rung``, and its values of ``metrics`` there
+    (None if it has none of some metric).
 
     Settled: the record reached the rung or beyond, or the trial finished (ok, diverged) at an
     earlier rung. A failed record settles its own rung (the caller decides whether to retry it).
@@ -114,15 +151,16 @@ def rung_value(record: TrialRecord | None, rung: int, metric: str) -> tuple[bool
     """
     if record is None or record.rung is None:
         return False, None
-    reached = record.rung
-    status = record.status
-    if reached > rung:
-        value = (record.rung_values or {}).get(str(rung))
-        return True, value
-    if reached == rung or status in ENDED:
-        if status in (FAILED, DIVERGED):
+    if record.rung > rung:
+        stored = (record.rung_values or {}).get(str(rung))
+        if stored is None:
             return True, None
-        return True, record.final.get(metric)
+        point = tuple(stored) if isinstance(stored, list | tuple) else (stored,)
+        return True, point if len(point) == len(metrics) else None
+    if record.rung == rung or record.status in ENDED:
+        if record.status in (FAILED, DIVERGED):
+            return True, None
+        return True, tuple(record.final.get(metric) for metric in metrics)
     return False, None
 
 
@@ -143,22 +181,23 @@ def group_trials(trials: Sequence[Trial]) -> list[list[Trial]]:
 # A bracket: configurations trained rung by rung, the worse ones stopped after each rung.
 
 
-Keep = Callable[[int, list[float | None]], list[bool]]
+Keep = Callable[[int, list[Point]], list[bool]]
 
 
 class Bracket:
     """Configurations (groups of repeats) trained through ``rungs``; after rung k, ``keep(k,
-    values)`` says which go on. Tasks are made from ``records`` (shared with the owner, who keeps
-    them up to date): a trial already settled at a rung is not trained again. ``batch`` and
-    ``batch_size`` (TPE's) go into the mark of every task."""
+    points)`` says which go on (a point: the configuration's values of ``metrics`` there).
+    Tasks are made from ``records`` (shared with the owner, who keeps them up to date): a trial
+    already settled at a rung is not trained again. ``batch`` and ``batch_size`` (TPE's) go
+    into the mark of every task."""
 
     def __init__(self, groups: list[list[Trial]], rungs: list[int],
-                 records: dict[str, TrialRecord], *, metric: str, keep: Keep,
+                 records: dict[str, TrialRecord], *, metrics: Sequence[str], keep: Keep,
                  keep_count: Callable[[int], int], base_dir: str | None,
                  read_checkpoint: ReadCheckpoint, batch: int | None = None,
                  batch_size: int | None = None) -> None:
         self.groups, self.rungs, self.records = groups, rungs, records
-        self.metric, self.keep, self.keep_count = metric, keep, keep_count
+        self.metrics, self.keep, self.keep_count = tuple(metrics), keep, keep_count
         self.base_dir, self.read_checkpoint = base_dir, read_checkpoint
         self.batch, self.batch_size = batch, batch_size
         self.alive = list(range(len(groups)))
@@ -177,15 +216,15 @@ class Bracket:
 
     def _settled(self, trial: Trial, rung: int) -> bool:
         record = self.records.get(trial.id)
-        done, _ = rung_value(record, rung, self.metric)
+        done, _ = rung_point(record, rung, self.metrics)
         if done and record is not None and record.status == FAILED \
                 and record.rung == rung and trial.id in self.retry \
                 and rung >= self.decided_below:
             return False
         return done
 
-    def group_value(self, index: int, rung: int) -> float | None:
-        return mean_value([rung_value(self.records.get(t.id), rung, self.metric)[1]
+    def group_value(self, index: int, rung: int) -> Point:
+        return mean_point([rung_point(self.records.get(t.id), rung, self.metrics)[1]
                            for t in self.groups[index]])
 
     def _fill(self) -> None:
@@ -217,21 +256,25 @@ class Bracket:
         continuation = Continuation(
             until_epoch, checkpoint=state, keep_state=not last,
             wall_s_before=float(record.wall_s) if record is not None and state is not None
-            else 0.0)
+            else 0.0,
+            train_s_before=float(record.train_s or 0.0) if record is not None
+            and state is not None else 0.0)
         mark = SearchMark(rung, until_epoch, self._rung_values(record), batch=self.batch,
                           batch_size=self.batch_size)
         return Task(trial.id, trial.config, trial.params, self.base_dir,
                     continuation=continuation, mark=mark)
 
-    def _rung_values(self, record: TrialRecord | None) -> dict[str, float | None]:
-        """The metric of a trial at each rung before the current one, as far as it got."""
+    def _rung_values(self, record: TrialRecord | None) -> dict[str, Any]:
+        """The metric of a trial at each rung before the current one, as far as it got (a list
+        of the objectives' values with several)."""
         rung = self.rung
         values = {key: value for key, value in ((record and record.rung_values) or {}).items()
                   if int(key) < rung}
         if rung > 0 and record is not None and record.rung is not None:
-            settled, value = rung_value(record, rung - 1, self.metric)
+            settled, point = rung_point(record, rung - 1, self.metrics)
             if settled:
-                values[str(rung - 1)] = value
+                values[str(rung - 1)] = (None if point is None else point[0]
+                                         if len(point) == 1 else list(point))
         return values
 
     def _checkpoint(self, trial: Trial, record: TrialRecord | None) -> dict[str, Any] | None:
@@ -271,19 +314,21 @@ class HalvingSource:
     """Successive halving over a fixed list of trials (a grid or random samples)."""
 
     def __init__(self, trials: Sequence[Trial], records: dict[str, TrialRecord], *,
-                 rungs: list[int], reduction_factor: int, metric: str, goal: str,
+                 rungs: list[int], reduction_factor: int, metric: str | Sequence[str],
+                 goal: str | Sequence[str],
                  base_dir: str | None = None,
                  read_checkpoint: ReadCheckpoint = lambda trial_id: None) -> None:
         self.order = [trial.id for trial in trials]
         self.n_trials = len(trials)
         self.records = records
-        self.rungs, self.reduction_factor, self.goal = rungs, reduction_factor, goal
+        metrics, goals = objective_lists(metric, goal)
+        self.rungs, self.reduction_factor, self.goals = rungs, reduction_factor, goals
 
-        def keep(rung: int, values: list[float | None]) -> list[bool]:
-            best = set(best_first(values, goal)[:n_kept(len(values), reduction_factor)])
-            return [index in best for index in range(len(values))]
+        def keep(rung: int, points: list[Point]) -> list[bool]:
+            best = set(best_points_first(points, goals)[:n_kept(len(points), reduction_factor)])
+            return [index in best for index in range(len(points))]
 
-        self.bracket = Bracket(group_trials(trials), rungs, records, metric=metric, keep=keep,
+        self.bracket = Bracket(group_trials(trials), rungs, records, metrics=metrics, keep=keep,
                                keep_count=lambda n: n_kept(n, reduction_factor),
                                base_dir=base_dir, read_checkpoint=read_checkpoint)
         self.total = self.bracket.remaining()

@@ -39,11 +39,13 @@ class SweepSource(TaskSource, Protocol):
 
 
 def make_source(spec: SweepSpec, trials: Sequence[Trial], records: dict[str, TrialRecord], *,
-                jobs: int, metric: str, goal: str, base_dir: str | None,
+                jobs: int, metric: str | Sequence[str], goal: str | Sequence[str],
+                base_dir: str | None,
                 read_checkpoint: ReadCheckpoint) -> SweepSource:
     """The source of a sweep's tasks, given ``records`` (result.json, by trial id) of an earlier
     run in the same folder: grid and random run their trials not finished yet, halving and bayes
-    rebuild their state from the records (see their modules).
+    rebuild their state from the records (see their modules). ``metric`` and ``goal``: one
+    objective, or the lists of several (in the order of the file's ``metric:``).
 
     For bayes the batch size is the one recorded in earlier results of this folder, if any, so
     that a re-run with another --jobs replays the same proposals.

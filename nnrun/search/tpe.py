@@ -14,6 +14,12 @@ sub-space, as the categorical parameter ``sub-space`` (the index in the list), t
 parameters of that sub-space, each named ``<index>:<dotted key>`` so that a key swept in two
 sub-spaces keeps apart what TPE learns of each. A file with one mapping asks exactly as before.
 
+Several objectives (``metric: [val_accuracy, n_parameters]``): the study has ``directions=``,
+one a metric, and TPESampler is Optuna's multi-objective TPE (MOTPE); each trial is told the
+vector of its configuration's means. Optuna takes no intermediate values for a multi-objective
+trial, so with ``early_stop: halving`` the rungs decide alone, by non-dominated rank and crowding
+distance (:func:`nnrun.results.pareto.promotion_order`), and a stopped trial is told as pruned.
+
 Resume: the source replays its proposals batch by batch from the records of the results folder
 (the sampler is seeded and is told the same results in the same order, so it proposes the same
 trials again) and runs only what is missing. Each record notes its batch and the batch size.
@@ -30,13 +36,15 @@ from nnrun.execution.base import Task
 from nnrun.results.record import TrialRecord
 from nnrun.search.halving import (
     Bracket,
+    Point,
     ReadCheckpoint,
-    best_first,
+    best_points_first,
     config_key,
     halving_rungs,
-    mean_value,
+    mean_point,
     n_kept,
-    rung_value,
+    objective_lists,
+    rung_point,
 )
 from nnrun.search.trials import Trial, choices_of, configuration_trials, n_folds
 from nnrun.vocabulary import SIGNIFICANT_DIGITS, STOPPED
@@ -126,10 +134,11 @@ class BayesSource:
     """TPE proposals in fixed batches of ``batch_size``, ``spec.samples`` in all."""
 
     def __init__(self, spec: SweepSpec, records: dict[str, TrialRecord], *, batch_size: int,
-                 metric: str, goal: str, base_dir: str | None = None,
+                 metric: str | list[str], goal: str | list[str], base_dir: str | None = None,
                  read_checkpoint: ReadCheckpoint = lambda trial_id: None) -> None:
         optuna = import_optuna()
-        self.spec, self.records, self.metric, self.goal = spec, records, metric, goal
+        self.spec, self.records = spec, records
+        self.metrics, self.goals = objective_lists(metric, goal)
         self.batch_size, self.base_dir = batch_size, base_dir
         self.read_checkpoint = read_checkpoint
         self.samples = int(spec.samples)
@@ -140,10 +149,10 @@ class BayesSource:
             self.rungs = halving_rungs(spec, self.samples)
         else:
             self.rungs = [sweep.get("max_epochs") or spec.raw["train"]["epochs"]]
-        self.rung_history: dict[int, list[float | None]] = collections.defaultdict(list)
+        self.rung_history: dict[int, list[Point]] = collections.defaultdict(list)
         self.distributions = [optuna_distributions(space) for space in spec.spaces]
         self.study = optuna.create_study(
-            direction=goal, sampler=optuna.samplers.TPESampler(seed=int(spec.seed)))
+            directions=list(self.goals), sampler=optuna.samplers.TPESampler(seed=int(spec.seed)))
         self.TrialState = optuna.trial.TrialState
         self.order: list[str] = []
         self.proposed = 0
@@ -156,12 +165,13 @@ class BayesSource:
         self.resumed = {trial_id: records[trial_id] for trial_id in self.order
                         if trial_id in records}
 
-    def _keep(self, rung: int, values: list[float | None]) -> list[bool]:
+    def _keep(self, rung: int, values: list[Point]) -> list[bool]:
         """Go on past a rung while in the best 1/reduction_factor of all trials that reached it
         (those of earlier batches and this batch)."""
         history = self.rung_history[rung]
         pool = [*history, *values]
-        best = set(best_first(pool, self.goal)[:n_kept(len(pool), self.reduction_factor)])
+        order = best_points_first(pool, self.goals)
+        best = set(order[:n_kept(len(pool), self.reduction_factor)])
         history.extend(values)
         return [len(history) - len(values) + index in best for index in range(len(values))]
 
@@ -196,26 +206,28 @@ class BayesSource:
                     self.order.append(trial.id)
         self.proposed += size
         self.bracket = Bracket(list(groups.values()), self.rungs, self.records,
-                               metric=self.metric, keep=self._keep, keep_count=lambda n: n,
+                               metrics=self.metrics, keep=self._keep, keep_count=lambda n: n,
                                base_dir=self.base_dir, read_checkpoint=self.read_checkpoint,
                                batch=(self.proposed - size) // self.batch_size,
                                batch_size=self.batch_size)
 
     def _tell_batch(self) -> None:
+        single = len(self.metrics) == 1
         for proposal, group in self.asked:
             reached = max(self.records[t.id].rung or 0 for t in group)
             values = {}
             for rung in range(reached + 1):
-                value = mean_value([rung_value(self.records.get(t.id), rung, self.metric)[1]
+                point = mean_point([rung_point(self.records.get(t.id), rung, self.metrics)[1]
                                     for t in group])
-                if value is not None:
-                    values[rung] = value
-                    proposal.report(value, step=self.rungs[rung])
+                if point is not None:
+                    values[rung] = point
+                    if single:  # Optuna keeps intermediate values of one objective only
+                        proposal.report(point[0], step=self.rungs[rung])
             statuses = {self.records[t.id].status for t in group}
             if statuses == {STOPPED}:
                 self.study.tell(proposal, state=self.TrialState.PRUNED)
             elif reached in values:
-                self.study.tell(proposal, values[reached])
+                self.study.tell(proposal, values[reached][0] if single else list(values[reached]))
             else:
                 self.study.tell(proposal, state=self.TrialState.FAIL)
 

@@ -119,20 +119,17 @@ def configuration_trials(spec: SweepSpec, params: dict[str, Any], space: int = 0
             for repeat in range(int(spec.repeats)) for fold in range(n_folds(spec))]
 
 
-def resolve_metric(spec: SweepSpec, task: str) -> tuple[str, str]:
-    """(metric, goal) to rank trials by, once the task (classification | regression) is known.
-
-    metric null -> val_accuracy for classification, val_loss for regression;
-    goal null -> maximize for an accuracy, minimize for a loss.
-    """
-    metric = spec.metric or ("val_accuracy" if task == "classification" else "val_loss")
-    if metric.endswith("_accuracy") and task != "classification":
-        raise ConfigError([
-            f"{spec.where('metric')}: metric: {metric!r} needs a classification task, and this "
-            f"data set is {task}; use a loss, e.g. val_loss"
-        ])
-    goal = spec.goal or ("maximize" if metric.endswith("_accuracy") else "minimize")
-    return metric, goal
+def resolve_objectives(spec: SweepSpec, task: str) -> list[tuple[str, str]]:
+    """The (metric, goal) pairs to rank trials by, once the task (classification | regression)
+    is known: :meth:`SweepSpec.objectives`, checked against the task."""
+    objectives = spec.objectives(task)
+    for metric, _ in objectives:
+        if metric.endswith("_accuracy") and task != "classification":
+            raise ConfigError([
+                f"{spec.where('metric')}: metric: {metric!r} needs a classification task, and "
+                f"this data set is {task}; use a loss, e.g. val_loss"
+            ])
+    return objectives
 
 
 def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:

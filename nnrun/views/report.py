@@ -1,7 +1,8 @@
 """report.md: a sweep in one page of markdown that renders as written on a code hosting site.
 
-Name, date and run time, trial counts by status (and what is missing), the top-10 leaderboard,
-each picture with one sentence under it, and the config as loaded.
+Name, date and run time, trial counts by status (and what is missing), with several objectives
+the configurations of the Pareto front, the top-10 leaderboard, each picture with one sentence
+under it, and the config as loaded.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def render_report(sweep: SweepResults, pictures: list[Picture], out: Path) -> st
     lines = [f"# Sweep report: {sweep.name}", ""]
     lines += _overview(sweep)
     lines += _status(sweep)
+    lines += _pareto_front(sweep)
     lines += _leaderboard(sweep)
     if pictures:
         lines += ["## Pictures", ""]
@@ -60,7 +62,7 @@ def _overview(sweep: SweepResults) -> list[str]:
     swept = ", ".join(f"`{p}`" for p in sweep.parameters) or "nothing (a single configuration)"
     rows = [
         ("Search", f"{method} over {swept}"),
-        ("Metric", f"`{sweep.metric}`, {sweep.goal} ({sweep.goal_words()})"),
+        _objectives_row(sweep),
         ("Task", sweep.task),
         ("Started", _format_time(started) if started else "unknown"),
     ]
@@ -79,6 +81,34 @@ def _overview(sweep: SweepResults) -> list[str]:
         rows.append(("Other trials", f"{sweep.others} trial folders of other sweeps in "
                      "`trials/` (kept for reuse, not in this report)"))
     return markdown_table(["", ""], [(f"**{k}**", v) for k, v in rows]) + [""]
+
+
+def _objectives_row(sweep: SweepResults) -> tuple[str, str]:
+    if len(sweep.objectives) < 2:
+        return ("Metric", f"`{sweep.metric}`, {sweep.goal} ({sweep.goal_words()})")
+    return ("Objectives", ", ".join(f"`{metric}` ({goal})" for metric, goal in sweep.objectives)
+            + ": a Pareto front")
+
+
+def _pareto_front(sweep: SweepResults) -> list[str]:
+    """The configurations no other dominates (nnrun.results.pareto), by the first metric."""
+    if len(sweep.objectives) < 2:
+        return []
+    front = sweep.front()
+    title = "## Pareto front"
+    if not len(front):
+        return [title, "", "No configuration has a value of every objective yet.", ""]
+    on_front = front[front["pareto"]]
+    metrics = [metric for metric, _ in sweep.objectives]
+    rows = [[row["config"], *(_metric(m, row[m]) for m in metrics), str(len(row["trials"]))]
+            for _, row in on_front.iterrows()]
+    goals = ", ".join(f"`{m}` {'higher' if g == 'maximize' else 'lower'}"
+                      for m, g in sweep.objectives)
+    return [title, "", f"{len(on_front)} of {len(front)} configurations are non-dominated: no "
+            f"other is at least as good in every objective and better in one ({goals} is "
+            f"better; means over repeats; ties are all on the front).", "",
+            *markdown_table(["configuration", *(f"`{m}`" for m in metrics), "trials"], rows,
+                            [False, *([True] * len(metrics)), True]), ""]
 
 
 def _status(sweep: SweepResults) -> list[str]:
@@ -123,9 +153,9 @@ def _leaderboard(sweep: SweepResults) -> list[str]:
              f"`{sweep.metric}` ({sweep.goal_words()})")
     if not len(ranked):
         return [title, "", f"No trial has a `{sweep.metric}` yet.", ""]
-    metrics = [sweep.metric] + [m for m in ("val_accuracy", "val_loss", "test_accuracy",
-                                            "test_loss", "train_loss")
-                                if m in ranked.columns and m != sweep.metric]
+    first = [metric for metric, _ in sweep.objectives] or [sweep.metric]
+    metrics = first + [m for m in ("val_accuracy", "val_loss", "test_accuracy", "test_loss",
+                                   "train_loss") if m in ranked.columns and m not in first]
     status = ["status"] if (ranked["status"] != OK).any() else []
     columns = ["rank", "trial", *status, *sweep.parameters, "seed", *metrics, "epochs_run",
                "wall_s"]
@@ -181,13 +211,18 @@ def _plain(value: Any) -> Any:
 
 
 def _metric(name: str, value: Any) -> str:
-    """Accuracies to four decimals (0.9950, 1.0000), losses to four significant digits."""
+    """Accuracies to four decimals (0.9950, 1.0000), parameter counts whole, seconds to three
+    decimals, losses to four significant digits."""
     try:
         number = float(value)
     except (TypeError, ValueError):
         return "-"
     if not math.isfinite(number):
         return "-"
+    if name == "n_parameters":
+        return f"{number:.0f}"
+    if name == "train_seconds":
+        return f"{number:.3f}"
     return f"{number:.4f}" if name.endswith("accuracy") else f"{number:.4g}"
 
 

@@ -14,7 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from nnrun.errors import NnrunError
-from nnrun.results.reader import ResultsReader
+from nnrun.results.pareto import non_dominated_ranks
+from nnrun.results.reader import ResultsReader, sweep_objectives
 from nnrun.results.record import TrialRecord
 from nnrun.vocabulary import FAILED, SCORED
 
@@ -52,6 +53,8 @@ class SweepResults:
     unfinished: list[str] = field(default_factory=list)   # in sweep.json, no result yet
     no_metrics: list[str] = field(default_factory=list)   # finished (not failed), no metrics.csv
     others: int = 0                  # trial folders of other sweeps (not listed in sweep.json)
+    # every (metric, goal) of the sweep, the first being ``metric`` and ``goal``
+    objectives: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def maximize(self) -> bool:
@@ -107,6 +110,32 @@ class SweepResults:
         return table.sort_values("mean", ascending=not self.maximize, na_position="last",
                                  kind="mergesort").reset_index(drop=True)
 
+    def front(self) -> pd.DataFrame:
+        """One row a configuration with a value of every objective: ``config``, ``trials``, the
+        mean of each objective's metric over its scored trials, ``rank`` (non-dominated, 0 the
+        Pareto front, :mod:`nnrun.results.pareto`) and ``pareto``; front first, then by the
+        first metric."""
+        import numpy as np
+        import pandas as pd
+
+        metrics = [metric for metric, _ in self.objectives]
+        rows = []
+        for label, group in self.summary.groupby("config", sort=False):
+            means = {}
+            for metric in metrics:
+                values = pd.to_numeric(group[metric], errors="coerce").to_numpy(dtype=float)
+                values = values[np.isfinite(values)]
+                means[metric] = float(values.mean()) if len(values) else math.nan
+            rows.append({"config": label, "trials": list(group["trial"]), **means})
+        table = pd.DataFrame(rows, columns=["config", "trials", *metrics])
+        table["rank"] = non_dominated_ranks(table[metrics].to_numpy(dtype=float),
+                                            [goal for _, goal in self.objectives])
+        table = table[table["rank"] >= 0].copy()
+        table["pareto"] = table["rank"] == 0
+        first = table[metrics[0]] * (-1 if self.maximize else 1)
+        order = np.lexsort((first.to_numpy(), table["rank"].to_numpy()))
+        return table.iloc[order].reset_index(drop=True)
+
     def metric_label(self) -> str:
         return metric_label(self.metric, self.config.get("loss"), "loss" in self.parameters)
 
@@ -149,20 +178,21 @@ def load_sweep(folder: Path) -> SweepResults:
             summary[p] = None
     task = meta.get("task") or ("classification" if "val_accuracy" in summary.columns
                                 else "regression")
-    metric = meta.get("metric") or ("val_accuracy" if task == "classification" else "val_loss")
-    goal = meta.get("goal") or ("maximize" if "accuracy" in metric else "minimize")
-    if metric not in summary.columns:
-        if len(summary):
-            raise NnrunError(f"{reader.layout.summary_csv}: has no column {metric!r}, the "
-                             f"sweep's metric")
-        summary[metric] = pd.Series(dtype=float)
-    values = pd.to_numeric(summary[metric], errors="coerce").astype(float)
-    summary[metric] = values.where(np.isfinite(values))
+    objectives = sweep_objectives({**meta, "task": task})
+    metric, goal = objectives[0]
+    for name, _ in objectives:
+        if name not in summary.columns:
+            if len(summary):
+                raise NnrunError(f"{reader.layout.summary_csv}: has no column {name!r}, a "
+                                 f"metric of the sweep")
+            summary[name] = pd.Series(dtype=float)
+        values = pd.to_numeric(summary[name], errors="coerce").astype(float)
+        summary[name] = values.where(np.isfinite(values))
     summary["config"] = _config_labels(summary, parameters)
     sweep = SweepResults(path=reader.folder, meta=meta, summary=summary,
                          parameters=parameters, metric=metric, goal=goal, task=task,
                          unfinished=reader.unfinished(meta, summary),
-                         others=len(reader.other_trials(meta)))
+                         others=len(reader.other_trials(meta)), objectives=objectives)
     for trial, status in zip(summary["trial"], summary["status"], strict=True):
         frame = reader.metrics(trial)
         if frame is not None:
@@ -210,6 +240,10 @@ def metric_label(metric: str, loss: str | None, loss_swept: bool = False) -> str
     """The metric with its unit, for an axis."""
     if metric.endswith("accuracy"):
         return f"{metric} (fraction correct)"
+    if metric == "n_parameters":
+        return "n_parameters (weights and biases)"
+    if metric == "train_seconds":
+        return "train_seconds (training time, s)"
     if metric.endswith("loss"):
         if loss_swept or not loss:
             return f"{metric} (each trial's own loss)"

@@ -30,7 +30,8 @@ def test_every_enumeration_is_exactly_the_documented_one():
         "sgd, momentum, nesterov, rmsprop, adagrad, adam",
         "constant, step, exponential, cosine", "float32, float64",
         "grid, random, halving, bayes", "maximize, minimize",
-        "train_loss, val_loss, test_loss, train_accuracy, val_accuracy, test_accuracy or null",
+        "train_loss, val_loss, test_loss, train_accuracy, val_accuracy, test_accuracy, "
+        "n_parameters, train_seconds or null",
     ]:
         assert f"expected one of {expected}" in found
     assert "xor, moons, circles, spirals, blobs, digits, mnist1d, csv, npz" in "\n".join(
@@ -130,10 +131,12 @@ def test_rung_keys_are_an_error_where_nothing_is_halved():
 
 
 def test_the_data_set_and_metric_names_are_the_vocabulary():
-    from nnrun.vocabulary import DATASETS, METRICS
+    from nnrun.vocabulary import DATASETS, METRICS, TIMINGS
 
     assert f"expected one of {', '.join(DATASETS)}" in one_error("data: {dataset: nope}\n")
     assert f"expected one of {', '.join(METRICS)} or null" in one_error(BASE + "metric: nope\n")
-    monitors = [metric for metric in METRICS if not metric.startswith("test_")]
+    # early stopping watches a per-epoch metric: no test split, no network size, no time
+    monitors = [metric for metric in METRICS if not metric.startswith("test_")
+                and metric != "n_parameters" and metric not in TIMINGS]
     assert f"expected one of {', '.join(monitors)}" in one_error(
         BASE + "train: {early_stopping: {patience: 2, monitor: nope}}\n")

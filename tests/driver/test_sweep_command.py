@@ -52,15 +52,22 @@ def test_sweep_writes_the_results_layout(cli, small_config: Path, tmp_path: Path
     assert meta["name"] == "small" and len(meta["trials"]) == 4
     assert meta["parameters"] == ["model.activation", "optimizer.lr"]
     assert meta["metric"] == "val_accuracy" and meta["goal"] == "maximize"
+    assert meta["objectives"] == [{"metric": "val_accuracy", "goal": "maximize"}]
     assert meta["finished_at"] is not None and meta["task"] == "classification"
     rows = summary_rows(folder)
     assert set(rows) == set(meta["trials"])
     header = list(next(iter(rows.values())))
     assert header == ["trial", "status", "seed", "model.activation", "optimizer.lr",
                       "train_loss", "val_loss", "test_loss", "train_accuracy", "val_accuracy",
-                      "test_accuracy", "best_epoch", "epochs_run", "wall_s"]
+                      "test_accuracy", "n_parameters", "train_seconds", "best_epoch",
+                      "epochs_run", "wall_s"]
     for trial, row in rows.items():
         assert row["status"] == "ok" and row["epochs_run"] == "5"
+        sizes = json.loads((folder / "trials" / trial / "result.json").read_text())["sizes"]
+        # every weight and bias: sum over layers of m_l (m_{l-1} + 1)
+        assert int(row["n_parameters"]) == sum(
+            n_out * (n_in + 1) for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True))
+        assert 0 < float(row["train_seconds"]) <= float(row["wall_s"])
         trial_dir = folder / "trials" / trial
         for name in ("config.yaml", "metrics.csv", "result.json", "weights.npz"):
             assert (trial_dir / name).is_file(), name

@@ -77,18 +77,25 @@ def history(quality: float, epochs: int, layers: int, *, task: str, rng: np.rand
 
 
 def write_sweep(folder: Path, *, parameters: dict[str, Any], trials: list[dict[str, Any]],
-                task: str = "classification", method: str = "grid", metric: str | None = None,
-                goal: str | None = None, finished: bool = True, unfinished: tuple[str, ...] = (),
+                task: str = "classification", method: str = "grid",
+                metric: str | list[str] | None = None, goal: str | list[str] | None = None,
+                finished: bool = True, unfinished: tuple[str, ...] = (),
                 in_summary: set[str] | None = None, config: dict[str, Any] | None = None) -> Path:
     """Write a results folder.
 
     Each trial is a dict with id, params, status, seed, and optionally history (list of rows;
     None writes no metrics.csv), final (metrics), sizes, weights (list of (W, b)), error.
     ``unfinished`` ids go into sweep.json only; ``in_summary`` limits the rows of summary.csv
-    (the others have only their result.json, as while a sweep runs).
+    (the others have only their result.json, as while a sweep runs). ``metric`` and ``goal``
+    may be lists (several objectives); final metrics get n_parameters (from sizes) and
+    train_seconds (0.4) unless given.
     """
     metric = metric or ("val_accuracy" if task == "classification" else "val_loss")
-    goal = goal or ("maximize" if "accuracy" in metric else "minimize")
+    metrics = [metric] if isinstance(metric, str) else list(metric)
+    goals = goal if isinstance(goal, list) else [goal] * len(metrics)
+    goals = [g or ("maximize" if "accuracy" in m else "minimize")
+             for m, g in zip(metrics, goals, strict=True)]
+    metric, goal = (metrics[0], goals[0]) if len(metrics) == 1 else (metrics, goals)
     raw = json.loads(json.dumps(config or BASE_CONFIG))
     raw["name"] = folder.name
     raw["sweep"] = {"method": method, "parameters": parameters,
@@ -98,7 +105,9 @@ def write_sweep(folder: Path, *, parameters: dict[str, Any], trials: list[dict[s
     ids = [t["id"] for t in trials] + list(unfinished)
     meta = {"name": folder.name, "nnrun_version": "0.1.0",
             "config_path": str(folder.parent / f"{folder.name}.yaml"), "config": raw,
-            "method": method, "parameters": list(parameters), "metric": metric, "goal": goal,
+            "method": method, "parameters": list(parameters), "metric": metrics[0],
+            "goal": goals[0],
+            "objectives": [{"metric": m, "goal": g} for m, g in zip(metrics, goals, strict=True)],
             "task": task, "started_at": "2026-11-28T08:00:00+00:00",
             "finished_at": "2026-11-28T08:03:25+00:00" if finished else None, "trials": ids}
     (folder / "sweep.json").write_text(json.dumps(meta, indent=2))
@@ -106,6 +115,7 @@ def write_sweep(folder: Path, *, parameters: dict[str, Any], trials: list[dict[s
     metric_names = ["train_loss", "val_loss", "test_loss"]
     if task == "classification":
         metric_names += ["train_accuracy", "val_accuracy", "test_accuracy"]
+    metric_names += ["n_parameters", "train_seconds"]
     columns = ["trial", "status", "seed", *parameters, *metric_names, "best_epoch", "epochs_run",
                "wall_s"]
     rows = []
@@ -133,12 +143,15 @@ def write_sweep(folder: Path, *, parameters: dict[str, Any], trials: list[dict[s
             for i, (W, b) in enumerate(trial["weights"], start=1):
                 arrays[f"W{i}"], arrays[f"b{i}"] = W, b
             np.savez(trial_dir / "weights.npz", **arrays)
-        final = trial.get("final") or {}
+        sizes = trial.get("sizes", [2, 16, 16, 3])
+        final = {"n_parameters": sum(n_out * (n_in + 1) for n_in, n_out
+                                     in zip(sizes[:-1], sizes[1:], strict=True)),
+                 "train_seconds": 0.4, **(trial.get("final") or {})}
         epochs_run = len(trial.get("history") or [])
         result = {"trial": trial["id"], "status": trial["status"], "seed": trial["seed"],
                   "params": trial["params"], "final": final, "best_epoch": epochs_run or None,
                   "epochs_run": epochs_run, "wall_s": 0.5, "train_s": 0.4, "task": task,
-                  "sizes": trial.get("sizes", [2, 16, 16, 3]), "error": trial.get("error"),
+                  "sizes": sizes, "error": trial.get("error"),
                   "traceback": None}
         (trial_dir / "result.json").write_text(json.dumps(result, indent=2))
         if in_summary is None or trial["id"] in in_summary:
@@ -276,3 +289,29 @@ def two_dimensional(folder: Path, epochs: int = 30) -> Path:
     config["model"]["hidden"] = [8, 8]
     return write_sweep(folder, parameters={"model.activation": ["sigmoid", "relu"]},
                        trials=trials, config=config)
+
+
+# The accuracy of each hidden width in pareto_grid: the front is widths 1, 2 and 8 (4 ties 2 on
+# accuracy with more parameters, 16 is below 8 with more).
+PARETO_ACCURACY = {1: 0.70, 2: 0.80, 4: 0.80, 8: 0.90, 16: 0.88}
+
+
+def pareto_grid(folder: Path, metric: list[str] | None = None,
+                goal: list[str] | None = None) -> Path:
+    """Two objectives, val_accuracy and n_parameters, over model.hidden: 5 configurations of 2
+    repeats (accuracy PARETO_ACCURACY ± 0.01), network [2, width, 3]."""
+    rng = np.random.default_rng(3)
+    trials = []
+    for width, accuracy in PARETO_ACCURACY.items():
+        for repeat in range(2):
+            rows = history(accuracy, 10, 2, task="classification", rng=rng)
+            final = {**finals(rows, "classification"),
+                     "val_accuracy": accuracy + (0.01 if repeat == 0 else -0.01),
+                     "train_seconds": 0.1 * width}
+            trials.append({"id": f"w{width:02d}r{repeat}abcdef", "params": {"model.hidden":
+                                                                         [width]},
+                           "status": "ok", "seed": repeat, "history": rows, "final": final,
+                           "sizes": [2, width, 3]})
+    return write_sweep(folder, parameters={"model.hidden": [[w] for w in PARETO_ACCURACY]},
+                       trials=trials, metric=metric or ["val_accuracy", "n_parameters"],
+                       goal=goal or ["maximize", "minimize"])

@@ -60,8 +60,8 @@ def test_summary_has_the_contract_columns(tmp_path: Path) -> None:
     rows = list(csv.DictReader((tmp_path / "summary.csv").open()))
     assert list(rows[0]) == ["trial", "status", "seed", "model.hidden", "optimizer.lr",
                              "train_loss", "val_loss", "test_loss", "train_accuracy",
-                             "val_accuracy", "test_accuracy", "best_epoch", "epochs_run",
-                             "wall_s"]
+                             "val_accuracy", "test_accuracy", "n_parameters", "train_seconds",
+                             "best_epoch", "epochs_run", "wall_s"]
     assert rows[0]["model.hidden"] == "[32, 32]" and rows[0]["optimizer.lr"] == "0.01"
     assert rows[0]["val_loss"] == "" and rows[1]["status"] == "diverged"
     store.write_summary([record("a")], ["optimizer.lr"], "regression")

@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 
 from nnrun.config import load_config_text
 from nnrun.errors import ConfigError
-from nnrun.search import Trial, describe_trials, expand, make_trial, resolve_metric, trial_id
+from nnrun.search import (
+    Trial,
+    describe_trials,
+    expand,
+    make_trial,
+    resolve_objectives,
+    trial_id,
+)
 from nnrun.search.trials import canonical_json
 from nnrun.vocabulary import format_value
 
@@ -306,18 +313,58 @@ def test_grid_size_property(activations, widths, repeats):
     ("train_loss", None, "classification", ("train_loss", "minimize")),
     ("test_accuracy", None, "classification", ("test_accuracy", "maximize")),
     ("val_loss", "maximize", "regression", ("val_loss", "maximize")),
+    ("n_parameters", None, "regression", ("n_parameters", "minimize")),
+    ("train_seconds", None, "classification", ("train_seconds", "minimize")),
 ])
-def test_resolve_metric(metric, goal, task, expected):
+def test_resolve_objectives_of_one_metric(metric, goal, task, expected):
     overrides = tuple(f"{key}={value}" for key, value in (("metric", metric), ("goal", goal))
                       if value)
-    assert resolve_metric(spec_of("data: {dataset: xor}\n", overrides), task) == expected
+    assert resolve_objectives(spec_of("data: {dataset: xor}\n", overrides), task) == [expected]
+
+
+@pytest.mark.parametrize("lines, expected", [
+    ("metric: [val_accuracy, n_parameters]\n",
+     [("val_accuracy", "maximize"), ("n_parameters", "minimize")]),
+    ("metric: [val_loss, train_seconds]\ngoal: [maximize, maximize]\n",
+     [("val_loss", "maximize"), ("train_seconds", "maximize")]),
+    ("metric: [val_accuracy]\ngoal: [minimize]\n", [("val_accuracy", "minimize")]),
+])
+def test_resolve_objectives_of_several_metrics(lines, expected):
+    spec = spec_of("data: {dataset: xor}\n" + lines)
+    assert resolve_objectives(spec, "classification") == expected
+    assert spec.objectives("classification") == expected
+
+
+@pytest.mark.parametrize("lines, message", [
+    ("metric: [val_accuracy, n_parameters]\ngoal: maximize\n",
+     r"s\.yaml:3:7: goal: 2 metrics need 2 goals, one each"),
+    ("metric: [val_accuracy, n_parameters]\ngoal: [maximize]\n",
+     r"s\.yaml:3:7: goal: 1 goals for 2 metrics"),
+    ("metric: [val_loss, val_loss]\n", r"s\.yaml:2:9: metric: val_loss named twice"),
+    ("goal: [maximize, minimize]\n", r"s\.yaml:2:7: goal: a list of goals needs a list of "
+     "metrics"),
+    ("metric: []\n", r"s\.yaml:2:9: metric: found \[\]; expected 1 values"),
+    ("metric: [val_accuracy, size]\n", r"s\.yaml:2:24: metric\[1\]: 'size' is not allowed; "
+     "expected one of train_loss"),
+    ("metric: size\n", r"s\.yaml:2:9: metric: 'size' is not allowed"),
+])
+def test_bad_objectives_are_config_errors_at_their_line(lines, message):
+    with pytest.raises(ConfigError, match=message):
+        spec_of("data: {dataset: xor}\n" + lines)
+
+
+def test_a_listed_accuracy_on_a_regression_set_is_a_config_error():
+    spec = spec_of("data: {dataset: csv, path: d.csv, target: y}\n"
+                   "metric: [val_loss, val_accuracy]\n")
+    with pytest.raises(ConfigError, match=r"metric: 'val_accuracy' needs a classification task"):
+        resolve_objectives(spec, "regression")
 
 
 def test_accuracy_metric_for_regression_is_a_config_error_at_its_line():
     spec = spec_of("data: {dataset: csv, path: d.csv, target: y}\nmetric: val_accuracy\n")
     with pytest.raises(ConfigError, match=r"^s\.yaml:2:9: metric: 'val_accuracy' needs a "
                        "classification task"):
-        resolve_metric(spec, "regression")
+        resolve_objectives(spec, "regression")
 
 
 def test_describe_trials():

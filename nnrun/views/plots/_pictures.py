@@ -21,13 +21,14 @@ from nnrun.views.plots import (
     _learning_curves,
     _parallel_coordinates,
     _parameter_effects,
+    _pareto_front,
 )
 from nnrun.views.plots._draw import RC
 from nnrun.views.report import Picture
 from nnrun.views.sweep import SweepResults
 
-PICTURES = (_learning_curves, _parameter_effects, _heatmaps, _parallel_coordinates,
-            _gradient_norms, _decision_regions)
+PICTURES = (_pareto_front, _learning_curves, _parameter_effects, _heatmaps,
+            _parallel_coordinates, _gradient_norms, _decision_regions)
 PICTURE_NAMES = tuple(picture.FILE_NAME for picture in PICTURES)
 
 
