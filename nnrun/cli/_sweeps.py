@@ -1,90 +1,28 @@
-"""The command line: `nnrun sweep | show | plot | check | validate | gradcheck | predict |
-export | refit | cache`.
-
-Each command delegates to one module. Anything the user can fix raises NnrunError, which is
-printed on stderr as one clean message with exit code 2 (never a traceback). Results go to
-stdout, diagnostics and progress to stderr. Heavy modules (numpy, pandas, matplotlib, dask) are
-imported inside the commands so that `nnrun --help` starts fast.
-"""
+"""The commands of a sweep: `nnrun sweep | show | plot | check | validate | gradcheck`."""
 
 from __future__ import annotations
 
-import functools
-import os
 import signal
-import sys
-from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from nnrun import __version__
-from nnrun.errors import NnrunError
+from nnrun.cli._app import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    Backend,
+    Format,
+    _err,
+    app,
+    user_errors,
+)
 
 if TYPE_CHECKING:
     from nnrun.config import SweepSpec
     from nnrun.driver import SweepOutcome
-
-app = typer.Typer(
-    name="nnrun",
-    help="Hyperparameter sweeps of fully connected neural networks, on one numpy "
-         "backpropagation core.",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    no_args_is_help=True,
-    add_completion=False,
-    pretty_exceptions_enable=False,
-    rich_markup_mode=None,
-)
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
-
-
-def _err(message: str) -> None:
-    print(message, file=sys.stderr, flush=True)
-
-
-def user_errors(command: F) -> F:
-    """Turn NnrunError into a clean message on stderr and exit code 2."""
-
-    @functools.wraps(command)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return command(*args, **kwargs)
-        except NnrunError as error:
-            _err(f"error: {error}")
-            raise typer.Exit(EXIT_USAGE) from None
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _version(value: bool) -> None:
-    if value:
-        print(f"nnrun {__version__}")
-        raise typer.Exit()
-
-
-@app.callback()
-def _main(
-    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
-                                          help="Print the version and exit.")] = False,
-) -> None:
-    """Hyperparameter sweeps of fully connected neural networks, on one numpy backpropagation
-    core. Start with `nnrun sweep experiments/quickstart.yaml`."""
-
-
-class Backend(StrEnum):
-    loky = "loky"
-    dask = "dask"
-
-
-class Format(StrEnum):
-    table = "table"
-    csv = "csv"
-    markdown = "markdown"
 
 
 @app.command()
@@ -364,148 +302,3 @@ def gradcheck(
     print(f"worst relative error {worst:.3e} (threshold {threshold:.0e}): {verdict}")
     if worst > threshold:
         raise typer.Exit(EXIT_FAILED)
-
-
-_TRIAL_HELP = ("The trial: best (the best repeat of the leaderboard's best configuration), a "
-               "trial id from `nnrun show`, or a unique start of one.")
-
-
-@app.command()
-@user_errors
-def predict(
-    results: Annotated[Path, typer.Argument(help="A results folder (results/<name>), or one "
-                                            "model's folder (a trial's, or a refit's).")],
-    data: Annotated[Path, typer.Argument(help="A csv file (columns matched by name, others "
-                                         "ignored) or an npz file with an array X.")],
-    trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
-    out: Annotated[Path | None, typer.Option(help="Write the csv here instead of to "
-                                             "stdout.")] = None,
-    proba: Annotated[bool, typer.Option("--proba", help="One probability column per class "
-                                        "instead of the predicted label.")] = False,
-) -> None:
-    """Predict with a trained model: a csv of predicted labels (as the training data wrote
-    them) or regression values (in the target's units), one row per row of DATA.
-
-    Example: nnrun predict results/quickstart new.csv --out predictions.csv
-    """
-    from nnrun.api.predict import predict_file
-
-    predict_file(results, data, trial, out, proba)
-
-
-class ExportFormat(StrEnum):
-    onnx = "onnx"
-
-
-class Tracker(StrEnum):
-    mlflow = "mlflow"
-    tensorboard = "tensorboard"
-
-
-@app.command()
-@user_errors
-def export(
-    results: Annotated[Path, typer.Argument(help="A results folder, or one model's folder.")],
-    trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
-    format_: Annotated[ExportFormat | None, typer.Option(
-        "--format", help="onnx: the trial's whole predictor (scaling, layers, output) as one "
-                         "ONNX graph.")] = None,
-    out: Annotated[Path | None, typer.Option(help="--format onnx: the file to write (default: "
-                                             "model.onnx in the current folder).")] = None,
-    to: Annotated[Tracker | None, typer.Option(
-        "--to", help="mlflow: a parent run for the sweep and a nested run per trial; "
-                     "tensorboard: event files, a run per trial with its HParams.")] = None,
-    uri: Annotated[str | None, typer.Option(help="--to mlflow: the tracking store, e.g. "
-                                            "sqlite:///mlflow.db (default: "
-                                            "MLFLOW_TRACKING_URI, as MLflow does).")] = None,
-    experiment: Annotated[str | None, typer.Option(help="--to mlflow: the experiment "
-                                                   "(default: the sweep's name).")] = None,
-    logdir: Annotated[Path | None, typer.Option(help="--to tensorboard: the folder "
-                                                "TensorBoard reads; the runs go to "
-                                                "LOGDIR/<name>/<trial>.")] = None,
-) -> None:
-    """Export a trained model to a file (--format onnx, needs the onnx extra), or a sweep's
-    trials to a tracker (--to mlflow or --to tensorboard, each with its extra; exporting again
-    adds nothing twice).
-
-    Examples: nnrun export results/quickstart --trial best --format onnx --out model.onnx;
-    nnrun export results/quickstart --to mlflow --uri sqlite:///mlflow.db
-    """
-    if (format_ is None) == (to is None):
-        raise NnrunError("nnrun export needs one of --format onnx (a model file) or --to "
-                         "mlflow|tensorboard (a tracker)")
-    if format_ is not None:
-        from nnrun.api.onnx_export import export_onnx
-
-        print(export_onnx(results, trial, out or Path("model.onnx")))
-        return
-    from nnrun.trackers.export import export_to
-
-    print(export_to(results, to.value, uri=uri, logdir=logdir, experiment=experiment))
-
-
-@app.command()
-@user_errors
-def refit(
-    results: Annotated[Path, typer.Argument(help="A results folder (results/<name>).")],
-    trial: Annotated[str, typer.Option(help=_TRIAL_HELP)] = "best",
-) -> None:
-    """Retrain a trial's configuration on training + validation data for its best number of
-    epochs (as scikit-learn's refit); the test split stays untouched and its score is
-    reported. The model goes to RESULTS/refit/<trial>/, which predict and export accept.
-
-    Example: nnrun refit results/quickstart && nnrun predict results/quickstart/refit/<id> x.csv
-    """
-    from nnrun.api.refit import refit_trial
-
-    print(refit_trial(results, trial))
-
-
-cache_app = typer.Typer(
-    help="The on-disk cache of generated built-in data sets (mnist1d, digits), kept across "
-         "sweeps in the user cache folder ($NNRUN_CACHE_DIR overrides it).",
-    no_args_is_help=True)
-app.add_typer(cache_app, name="cache")
-
-
-@cache_app.command("info")
-@user_errors
-def cache_info() -> None:
-    """Print the cache folder and each entry: data set, size, when it was written, its key.
-
-    Example: nnrun cache info
-    """
-    import datetime
-
-    from nnrun.data import disk_cache
-
-    found = disk_cache.entries()
-    total = sum(entry.size for entry in found)
-    print(f"{disk_cache.data_dir()}: {len(found)} file{'s' if len(found) != 1 else ''}, "
-          f"{total / 2**20:.1f} MiB")
-    for entry in found:
-        written = datetime.datetime.fromtimestamp(entry.modified).isoformat(" ", "seconds")
-        what = ("unreadable (rebuilt when next needed)" if entry.key is None else
-                f"{entry.key['arguments']} {entry.key['versions']}")
-        print(f"  {entry.path.name}  {entry.size / 2**20:.1f} MiB  {written}  {what}")
-
-
-@cache_app.command("clear")
-@user_errors
-def cache_clear() -> None:
-    """Remove every cached data set; the next sweep that needs one builds it again.
-
-    Example: nnrun cache clear
-    """
-    from nnrun.data import disk_cache
-
-    removed, size = disk_cache.clear()
-    print(f"{disk_cache.data_dir()}: removed {removed} file{'s' if removed != 1 else ''}, "
-          f"{size / 2**20:.1f} MiB")
-
-
-def main() -> None:
-    """The console script's entry point."""
-    # matplotlib (imported by plots and by the mnist1d package) must never look for a display.
-    os.environ.setdefault("MPLBACKEND", "Agg")
-    app()
