@@ -71,7 +71,7 @@ def export(
     trials to a tracker (--to mlflow or --to tensorboard, each with its extra; exporting again
     adds nothing twice).
 
-    Examples: nnrun export results/quickstart --trial best --format onnx --out model.onnx;
+    Example: nnrun export results/quickstart --trial best --format onnx --out model.onnx;
     nnrun export results/quickstart --to mlflow --uri sqlite:///mlflow.db
     """
     if (format_ is None) == (to is None):

@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from nnrun.driver import SweepOutcome
 
 
+# long: typer declares each option in the signature, and the sweep has fourteen of them
 @app.command()
 @user_errors
 def sweep(

@@ -209,6 +209,8 @@ def _start_over(store: ResultsStore, spec: SweepSpec, trials: list[Trial], log: 
     except OSError as error:
         raise NnrunError(f"--no-resume: cannot delete the earlier trials in {store.folder}: "
                          f"{error.strerror or error}") from None
+    # the Optuna journal is derived from this sweep's trials: it starts over with them
+    store.layout.optuna_journal.unlink(missing_ok=True)
     kept = len(store.layout.trial_ids())
     said = []
     if replaced:

@@ -56,8 +56,9 @@ def test_every_bad_file_of_a_swept_list_is_reported_at_its_line(tmp_path: Path) 
         lines = result.stderr.splitlines()
         assert lines == [
             f"error: {config}:7:27: sweep.parameters.data.path[1]: {tmp_path / 'text.csv'}: "
-            f"column 'b' is not numeric (line 2: 'zz'); every column except the target "
-            f"'label' must be a number",
+            f"column 'b' is not numeric (line 2: 'zz'); every feature column must be a number "
+            f"(data.features lists the columns to use; without it, every column but the target "
+            f"'label')",
             f"{config}:7:37: sweep.parameters.data.path[2]: {tmp_path / 'missing.csv'}: "
             f"no such file",
             f"{config}:7:50: sweep.parameters.data.path[3]: {tmp_path / 'other.csv'}: no "

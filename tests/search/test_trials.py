@@ -198,8 +198,10 @@ def test_override_precedence():
     text = sweep_text("    optimizer.lr: [0.1, 0.2]\n    loss: [mse, cross_entropy]\n")
     trials = expand(spec_of(text, ("optimizer.lr=0.5", "sweep.parameters.loss=[mse]",
                                    "train.epochs=3")))
-    # --set beats the file; a swept value beats the base config, --set or not.
-    assert [t.config["optimizer"]["lr"] for t in trials] == [0.1, 0.2]
+    # --set beats the file, a swept key included (as on Hydra's command line: it leaves the
+    # sweep); sweep.parameters.KEY=[...] sets the swept values.
+    assert [t.config["optimizer"]["lr"] for t in trials] == [0.5]
+    assert "optimizer.lr" not in trials[0].params
     assert {t.config["loss"] for t in trials} == {"mse"}
     assert {t.config["train"]["epochs"] for t in trials} == {3}
     trials = expand(spec_of(text, ("sweep.parameters.optimizer.lr=[0.3]",)))
