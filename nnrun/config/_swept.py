@@ -108,7 +108,10 @@ class SweptValues:
                     if (loc, message) not in self._base_problems]
         if problems or self._base_problems:
             return value, problems
-        return get_dotted(TrialConfig.model_validate(config).model_dump(), key), []
+        try:
+            return get_dotted(TrialConfig.model_validate(config).model_dump(), key), []
+        except KeyError:  # left out of the dump while unset (data.features: null)
+            return None, []
 
     def _values(self, key: str, values: list, path: tuple) -> list | None:
         """A list of values: each valid, none given twice."""
