@@ -120,7 +120,10 @@ class SweptValues:
                     if (loc, message) not in self._base_problems]
         if problems or self._base_problems:
             return value, problems
-        return get_dotted(TrialConfig.model_validate(config).model_dump(), key), []
+        try:
+            return get_dotted(TrialConfig.model_validate(config).model_dump(), key), []
+        except KeyError:  # left out of the dump while unset (data.features: null)
+            return None, []
 
     def _shape(self, config: dict[str, Any], key: str, value: Any) -> tuple[Any, list[str]]:
         """model.depth or model.width: a whole number, and the network it makes with the rest
