@@ -21,33 +21,30 @@ if TYPE_CHECKING:
 
 def read_features(path: Path, model: Model) -> np.ndarray:
     """The model's features from a csv file (columns matched by name, others ignored) or an
-    npz archive (its array X, columns in the model's order)."""
+    npz archive (its array X, or the sweep's data.x_array; columns in the model's order)."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: no such file")
+    data = model.config.get("data") or {}
     if path.suffix.lower() == ".npz":
-        return model.features(_npz_features(path), source=f"{path}: X")
-    import pandas as pd
+        name = data.get("x_array") or "X"
+        return model.features(_npz_features(path, name), source=f"{path}: {name}")
+    from nnrun.data._files import read_frame
 
-    delimiter = (model.config.get("data") or {}).get("delimiter") or ","
-    try:
-        frame = pd.read_csv(path, sep=delimiter)
-    except pd.errors.EmptyDataError:
-        raise DataError(f"{path}: the file is empty") from None
-    except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
-        raise DataError(f"{path}: cannot be read as csv: {error}") from None
+    # the sweep's delimiter (data.delimiter), or read off the header line as the sweep did
+    frame = read_frame(path, data.get("delimiter"))
     if frame.empty:
         raise DataError(f"{path}: no data rows, only the header")
     return model.features(frame, source=str(path))
 
 
-def _npz_features(path: Path) -> np.ndarray:
+def _npz_features(path: Path, name: str) -> np.ndarray:
     try:
         with np.load(path, allow_pickle=False) as archive:
-            if "X" not in archive.files:
-                raise DataError(f"{path}: no array X (the features); arrays present: "
+            if name not in archive.files:
+                raise DataError(f"{path}: no array {name} (the features); arrays present: "
                                 f"{', '.join(archive.files) or 'none'}")
-            X = archive["X"]
+            X = archive[name]
     except (OSError, ValueError, EOFError, zipfile.BadZipFile, AttributeError) as error:
         raise DataError(f"{path}: cannot be read as a .npz archive: {error}") from None
     return X[:, None] if X.ndim == 1 else X

@@ -45,7 +45,7 @@ def read_csv(spec: dict, seed: int, base_dir: Path | None) -> Raw:
         raise DataError(f"{path}: data.target is required for a csv file: the label column",
                         "data.target")
     target = str(spec["target"])
-    frame = _read_frame(path, spec.get("delimiter"))
+    frame = read_frame(path, spec.get("delimiter"))
     features = _feature_columns(frame, target, path, spec.get("features"))
     return Raw(_features(frame, features, target, path), _labels(frame, target, path),
                features, f"{path}")
@@ -70,7 +70,9 @@ def sniff_delimiter(path: Path) -> str:
         return ","
 
 
-def _read_frame(path: Path, delimiter: str | None = None):
+def read_frame(path: Path, delimiter: str | None = None):
+    """A csv file as a DataFrame (str column names), its delimiter given or read off the header
+    line; ``nnrun predict`` reads new data with it as the sweep read its own."""
     import pandas as pd
 
     sep = delimiter or sniff_delimiter(path)

@@ -112,7 +112,7 @@ def test_export_command_writes_a_file_that_predicts_as_predict(flowers: Path, tm
                     tmp_path / "no" / "such" / "m.onnx")
     assert result.exit_code == 2 and "no such folder" in result.stderr
     result = invoke(cli, "export", flowers, "--out", out)
-    assert result.exit_code == 2 and "needs a format: --format onnx" in result.stderr
+    assert result.exit_code == 2 and "needs one of --format onnx" in result.stderr
 
 
 def test_without_onnx_the_message_names_the_extra(flowers: Path, tmp_path: Path, cli,

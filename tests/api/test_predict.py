@@ -143,3 +143,15 @@ def test_labels_keep_their_type_and_regression_its_units(tmp_path: Path) -> None
     assert model.score(frame, frame["size"]) > 0.5
     with pytest.raises(NnrunError, match="regression model"):
         model.predict_proba(frame)
+
+
+def test_new_data_is_read_as_the_sweep_read_its_own(tmp_path: Path, cli) -> None:
+    config = write_flowers(tmp_path, {"train.epochs": 2,
+                                      "sweep.parameters.model.activation": ["tanh"]})
+    flowers_frame().to_csv(tmp_path / "flowers.csv", index=False, sep=";")  # found by sniffing
+    results = nnrun.sweep(config, jobs=1, out=tmp_path / "results", progress=False)
+    flowers_frame().head(5).to_csv(tmp_path / "new.csv", index=False, sep=";")
+    result = invoke(cli, "predict", results.path, tmp_path / "new.csv")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines()[1:] == list(results.load_model().predict(
+        flowers_frame().head(5)))
