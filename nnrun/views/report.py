@@ -73,8 +73,8 @@ def _overview(sweep: SweepResults) -> list[str]:
     if compute and math.isfinite(compute):
         rows.append(("Compute", f"{format_duration(float(compute))} summed over trials"))
     rows.append(("nnrun", str(meta.get("nnrun_version") or "unknown")))
-    if meta.get("config_path"):
-        rows.append(("Config file", f"`{meta['config_path']}`"))
+    if meta.get("config_path"):  # its name only: a local path must not leak into CI artifacts
+        rows.append(("Config file", f"`{Path(str(meta['config_path'])).name}`"))
     return markdown_table(["", ""], [(f"**{k}**", v) for k, v in rows]) + [""]
 
 
