@@ -202,14 +202,17 @@ def show(
 @app.command()
 @user_errors
 def plot(
-    results: Annotated[Path, typer.Argument(help="A results folder, or a folder of several.")],
-    out: Annotated[Path | None, typer.Option(help="Where the PNG files and report.md go "
-                                             "(default: RESULTS/plots).")] = None,
+    results: Annotated[list[Path], typer.Argument(
+        help="A results folder, a folder of several, or several results folders to compare.")],
+    out: Annotated[Path | None, typer.Option(help="Where the PNG files, report.md and "
+                                             "report.html go (default: RESULTS/plots); with "
+                                             "several sweeps, one subfolder each and one "
+                                             "report.html comparing them.")] = None,
 ) -> None:
     """Draw learning curves, hyperparameter effects, gradient norms per layer and decision
-    regions, and write report.md beside them.
+    regions, and write report.md and report.html (interactive, offline) beside them.
 
-    Example: nnrun plot results/quickstart
+    Example: nnrun plot results/quickstart; nnrun plot results/a results/b --out compare
     """
     from nnrun.views.plots import plot_results
 

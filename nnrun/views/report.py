@@ -75,8 +75,8 @@ def _overview(sweep: SweepResults) -> list[str]:
     if compute and math.isfinite(compute):
         rows.append(("Compute", f"{format_duration(float(compute))} summed over trials"))
     rows.append(("nnrun", str(meta.get("nnrun_version") or "unknown")))
-    if meta.get("config_path"):
-        rows.append(("Config file", f"`{meta['config_path']}`"))
+    if meta.get("config_path"):  # its name only: a local path must not leak into CI artifacts
+        rows.append(("Config file", f"`{Path(str(meta['config_path'])).name}`"))
     if sweep.others:
         rows.append(("Other trials", f"{sweep.others} trial folders of other sweeps in "
                      "`trials/` (kept for reuse, not in this report)"))

@@ -83,15 +83,22 @@ def test_learning_curves_of_a_sweep_without_metrics_say_so(tmp_path):
     assert messages == ["no learning curves: no finished trial has what it needs yet"]
 
 
-def test_parameter_effects_mean_per_value(grid, random_search):
+def test_parameter_effects_median_per_value(grid, random_search):
     info = _parameter_effects.gather(load_sweep(grid), quiet)
     summary = pd.read_csv(grid / "summary.csv")
     activation = info.panels[0]
     assert activation.parameter == "model.activation" and not activation.numeric
     assert activation.levels == ["sigmoid", "tanh", "relu"]  # the config's order
-    expected = [summary.loc[summary["model.activation"] == a, "val_accuracy"].mean()
+    expected = [summary.loc[summary["model.activation"] == a, "val_accuracy"].median()
                 for a in activation.levels]
-    assert activation.means == pytest.approx(expected)
+    assert info.colour_by == "model.activation"
+    (medians,) = activation.medians  # the colouring parameter's own panel: one median a level
+    assert medians == pytest.approx(expected)
+    loss = info.panels[1]  # one median a loss for each activation, never across them
+    for g, name in enumerate(activation.levels):
+        mine = summary[summary["model.activation"] == name]
+        assert loss.medians[g] == pytest.approx(
+            [mine.loc[mine["loss"] == value, "val_accuracy"].median() for value in loss.levels])
     # each dot sits within its jitter of its category
     position = summary["model.activation"].map({"sigmoid": 0, "tanh": 1, "relu": 2})
     assert np.abs(activation.shown - position.to_numpy()).max() <= 0.18
@@ -143,7 +150,9 @@ def test_gradient_norms_per_activation_and_the_first_epoch_ratio(grid):
     assert info.by == " by activation"
     for profile in info.profiles:
         assert profile.columns == ["grad_norm_1", "grad_norm_2", "grad_norm_3"]
-        assert profile.count == profile.total == 4  # both losses, both repeats
+        # the best configuration of the group, the median of its two repeats (of 4 trials)
+        assert profile.count == 2 and profile.total == 4
+        assert profile.chosen == f"{profile.label}, loss=cross_entropy"
     # The fixture's sigmoid loses a factor 0.2 a layer towards the input, the others 0.9.
     ratios = dict(info.ratios)
     assert ratios["activation=sigmoid"] == pytest.approx(0.2 ** 2)

@@ -1,4 +1,5 @@
-"""`nnrun plot`: pictures of a results folder (ARCHITECTURE.md), and the report beside them.
+"""`nnrun plot`: pictures of a results folder (ARCHITECTURE.md), and the reports beside them
+(report.md, and report.html from :mod:`nnrun.views.html`).
 
 Everything here reads the files a sweep wrote and nothing else: a plot never retrains. The
 decision regions rebuild the best trial's network from ``trials/<id>/weights.npz``.
@@ -13,7 +14,7 @@ headless.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 from nnrun import vocabulary
@@ -33,34 +34,70 @@ __all__ = ["categories", "group_parameter", "is_discrete", "is_log_scaled", "is_
            "load_sweep", "plot_results"]
 
 
-def plot_results(results: Path, out: Path | None = None,
+def plot_results(results: Path | Sequence[Path], out: Path | None = None,
                  log: Callable[[str], None] | None = None) -> list[Path]:
-    """Write the pictures and report.md of a sweep folder, or of each sweep in a folder of sweeps.
+    """Write the pictures, report.md and report.html of a sweep folder, of each sweep in a
+    folder of sweeps, or of several sweeps given one after the other.
 
-    ``out`` defaults to ``<sweep>/plots``; for a folder of sweeps, ``out`` gets one subfolder
-    per sweep. Returns the files written. Raises NnrunError for a folder that holds no sweep.
+    ``out`` defaults to ``<sweep>/plots``; for several sweeps, ``out`` gets one subfolder per
+    sweep and one report.html that compares them side by side. Returns the files written.
+    Raises NnrunError for a folder that holds no sweep.
     """
-    results = Path(results)
     say = log or (lambda message: None)
+    given = [Path(results)] if isinstance(results, str | Path) else [Path(r) for r in results]
+    folders = [folder for result in given for folder in _sweep_folders(result)]
+    if len(folders) == 1:
+        target = Path(out) if out else Layout(folders[0]).plots_dir
+        sweep, written = _plot_sweep(folders[0], target, say)
+        return written + _html(say, [sweep], target, {sweep.name: target})
+    names = [folder.name for folder in folders]
+    if len(set(names)) < len(names):
+        raise NnrunError(f"two of the sweeps have the same name ({', '.join(names)}): plot "
+                         "them one at a time, with a different --out each")
+    written: list[Path] = []
+    sweeps, places = [], {}
+    for folder in folders:
+        say(f"{folder.name}:")
+        target = Path(out) / folder.name if out else Layout(folder).plots_dir
+        sweep, files = _plot_sweep(folder, target, say)
+        written += files
+        sweeps.append(sweep)
+        places[sweep.name] = target
+        if not out:
+            written += _html(say, [sweep], target, {sweep.name: target})
+    if out:
+        written += _html(say, sweeps, Path(out), places)
+    return written
+
+
+def _sweep_folders(results: Path) -> list[Path]:
     if not results.is_dir():
         raise NnrunError(f"{results}: no such folder; give the results folder `nnrun sweep` "
                          "wrote (results/<name>)")
     if is_sweep_folder(results):
-        return _plot_sweep(results, Path(out) if out else Layout(results).plots_dir, say)
+        return [results]
     sweeps = sweep_folders_in(results)
     if not sweeps:
         raise NnrunError(f"{results} is not a results folder: it has no sweep.json, nor any "
                          "subfolder with one; give the folder `nnrun sweep` wrote "
                          "(results/<name>) or the folder that holds several")
-    written: list[Path] = []
-    for sweep in sweeps:
-        say(f"{sweep.name}:")
-        written += _plot_sweep(sweep, Path(out) / sweep.name if out else Layout(sweep).plots_dir,
-                               say)
-    return written
+    return list(sweeps)
 
 
-def _plot_sweep(folder: Path, out: Path, say: Callable[[str], None]) -> list[Path]:
+def _html(say: Callable[[str], None], sweeps: list[SweepResults], out: Path,
+          places: dict[str, Path]) -> list[Path]:
+    """report.html, when plotly (the html extra) is installed."""
+    from nnrun.views.html import plotly_available, write_html_report
+
+    if not plotly_available():
+        say("no report.html: it needs plotly (pip install 'nnrun[html]')")
+        return []
+    regions = {name: place / "decision_regions.png" for name, place in places.items()}
+    return [write_html_report(sweeps, out, regions)]
+
+
+def _plot_sweep(folder: Path, out: Path,
+                say: Callable[[str], None]) -> tuple[SweepResults, list[Path]]:
     import matplotlib
 
     matplotlib.use("Agg")  # before the picture modules import pyplot
@@ -76,7 +113,7 @@ def _plot_sweep(folder: Path, out: Path, say: Callable[[str], None]) -> list[Pat
     pictures = draw_pictures(sweep, out, say)
     _remove_stale(out, PICTURE_NAMES, {picture.path.name for picture in pictures}, say)
     report = write_report(sweep, pictures, out)
-    return [p.path for p in pictures] + [report]
+    return sweep, [p.path for p in pictures] + [report]
 
 
 def _remove_stale(out: Path, names: Iterable[str], drawn: set[str],

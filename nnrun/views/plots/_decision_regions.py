@@ -23,7 +23,7 @@ from nnrun import vocabulary
 from nnrun.data.cache import get_dataset
 from nnrun.errors import NnrunError
 from nnrun.model import build_network
-from nnrun.views.plots._draw import colour, marker, save
+from nnrun.views.plots._draw import colour, marker, save, suptitle
 from nnrun.views.plots._gather import trial_groups
 from nnrun.views.report import Picture
 from nnrun.views.sweep import SweepResults, label_value, short_names
@@ -150,7 +150,7 @@ def draw(info: _DecisionRegionsInfo, out: Path) -> Picture:
     handles = [Line2D([], [], linestyle="", marker=marker(k), color=colour(k),
                       label=f"class {last.classes[k]}") for k in range(last.n_classes)]
     fig.legend(handles=handles, loc="outside lower center", ncol=min(len(handles), 8))
-    fig.suptitle(f"{info.name}: decision regions of {info.best} (training points on top)")
+    suptitle(fig, f"{info.name}: decision regions of {info.best} (training points on top)")
     path = save(fig, out, FILE_NAME)
     space = "standardized input plane" if panels[0].standardized else "input plane"
     caption = (f"Class predicted by {info.best} over the {space}, shaded, with the training "

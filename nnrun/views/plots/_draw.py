@@ -1,5 +1,6 @@
 """What more than one picture draws with: the palette and matplotlib settings, axis helpers
-(integer epochs, plain labels on log axes, crowded tick labels) and the atomic save.
+(integer epochs, plain labels on log axes, tick labels that touch, titles that fit) and the
+atomic save.
 
 Imported only when a plot is drawn (it imports matplotlib), never by the package itself.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +75,39 @@ def plain_log_ticks(ax: Axes, levels: list[float] | None) -> None:
     ax.xaxis.set_minor_formatter(NullFormatter())
 
 
-def crowded(labels: list[str], inches: float) -> bool:
-    """Would the longest tick label (about 6.5 px a character) overflow its share of the axis?"""
-    return max(len(label) for label in labels) * 6.5 > 0.9 * DPI * inches / len(labels)
+def wrap(text: str, inches: float, fontsize: float) -> str:
+    """``text`` broken into lines no wider than ``inches`` at ``fontsize`` points (a character
+    is about 0.55 of the font size wide), at the spaces after commas where it can."""
+    width = max(12, int(inches * 72 / (0.55 * fontsize)))
+    # never inside mathtext: its spaces are held by a character no text has
+    parts = text.split("$")
+    text = "$".join(part.replace(" ", "\0") if i % 2 else part for i, part in enumerate(parts))
+    lines = []
+    for line in text.split("\n"):
+        lines += textwrap.wrap(line, width, break_on_hyphens=False) or [""]
+    return "\n".join(lines).replace("\0", " ")
+
+
+def suptitle(fig: Figure, text: str) -> None:
+    """The figure's title, broken into lines that fit its width (a one-panel picture is
+    narrow)."""
+    size = float(RC["figure.titlesize"])
+    fig.suptitle(wrap(text, fig.get_figwidth() - 0.3, size))
+
+
+def separate_tick_labels(fig: Figure, ax: Axes) -> None:
+    """When two x tick labels touch as matplotlib draws them ("momentumnesterov"), set them a
+    little smaller, and if that is not enough, upright."""
+    for step in ("smaller", "upright"):
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        labels = [label for label in ax.get_xticklabels() if label.get_text()]
+        boxes = sorted((label.get_window_extent(renderer).padded(2) for label in labels),
+                       key=lambda box: box.x0)
+        if not any(a.x1 > b.x0 for a, b in zip(boxes, boxes[1:], strict=False)):
+            return
+        for label in labels:
+            if step == "smaller":
+                label.set_fontsize(7.5)
+            else:
+                label.set_rotation(90)

@@ -61,12 +61,34 @@ def categories(sweep: SweepResults, parameter: str) -> list[Any]:
     return sorted(present, key=lambda v: (rank.get(str(v), len(rank)), str(v)))
 
 
+GROUP_KEYS = ("model.activation", "optimizer.name", "model.init", "loss", "model.hidden")
+MAX_COLOURS = 6  # a parameter with more values is not told apart by colour
+
+
 def group_parameter(sweep: SweepResults) -> str | None:
     """The swept parameter to compare side by side (gradient norms, decision regions)."""
-    for key in ("model.activation", "model.init", "loss", "model.hidden"):
+    for key in GROUP_KEYS:
         if key in sweep.parameters:
             return key
     return None
+
+
+def colour_parameter(sweep: SweepResults) -> str | None:
+    """The categorical swept parameter whose values the parameter effects keep apart, a colour
+    each (sigmoid and relu are not averaged together), or None."""
+    keys = [k for k in GROUP_KEYS if k in sweep.parameters]
+    keys += [p for p in sweep.parameters if p not in keys and not is_numeric(sweep, p)]
+    for key in keys:
+        if 2 <= sweep.summary[key].nunique() <= MAX_COLOURS:
+            return key
+    return None
+
+
+def is_budgeted(sweep: SweepResults) -> bool:
+    """Whether the trials trained for different budgets (successive halving stopped some at a
+    rung): their scores are not comparable, so no picture averages them together."""
+    return bool((sweep.summary["status"] == vocabulary.STOPPED).any()
+                or sweep.meta.get("method") == "halving")
 
 
 def trial_groups(sweep: SweepResults) -> tuple[str | None, list[tuple[Any, list[str]]]]:

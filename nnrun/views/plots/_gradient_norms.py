@@ -12,7 +12,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 
-from nnrun.views.plots._draw import colour, integer_epochs, marker, plain_log_labels, save
+from nnrun.views.plots._draw import (
+    colour,
+    integer_epochs,
+    marker,
+    plain_log_labels,
+    save,
+    suptitle,
+    wrap,
+)
 from nnrun.views.plots._gather import no_data, trial_groups
 from nnrun.views.report import Picture
 from nnrun.views.sweep import SweepResults, label_value, short_names
@@ -25,6 +33,7 @@ class _Profile(NamedTuple):
     """The gradient norms of one group of trials."""
 
     label: str              # "activation=relu", or "all trials"
+    chosen: str             # the configuration drawn, when the group holds several
     columns: list[str]      # grad_norm_1 ... grad_norm_L, of the deepest network in the group
     median: pd.DataFrame    # per epoch, the median over those trials of each layer's norm
     first: np.ndarray       # the norm of each layer in the first epoch
@@ -62,17 +71,25 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _GradientNormsInf
 
 
 def _profile(sweep: SweepResults, trials: list[str], label: str) -> _Profile | None:
-    frames = [sweep.metrics[t] for t in trials if t in sweep.metrics]
-    frames = [f for f in frames if any(c.startswith("grad_norm_") for c in f.columns)]
+    frames = {t: sweep.metrics[t] for t in trials if t in sweep.metrics
+              and any(c.startswith("grad_norm_") for c in sweep.metrics[t].columns)}
     if not frames:
         return None
-    depth = max(sum(c.startswith("grad_norm_") for c in f.columns) for f in frames)
+    depth = max(sum(c.startswith("grad_norm_") for c in f.columns) for f in frames.values())
     columns = [f"grad_norm_{layer}" for layer in range(1, depth + 1)]
-    deepest = [f for f in frames if all(c in f.columns for c in columns)]
-    # The median over trials: one diverged trial must not drag the curve of its group.
-    median = pd.concat([f[["epoch", *columns]] for f in deepest]).groupby("epoch").median()
+    deepest = [t for t, f in frames.items() if all(c in f.columns for c in columns)]
+    # One configuration a panel, the best of the deepest networks: a median over six
+    # optimizers or four learning rates is the gradient of no trial. Its repeats' median: one
+    # diverged seed must not drag the curve.
+    labels = sweep.summary.set_index("trial")["config"]
+    ranked = [c for c in sweep.configs()["config"] if c in {labels[t] for t in deepest}]
+    chosen = ranked[0] if ranked else labels[deepest[0]]
+    mine = [frames[t] for t in deepest if labels[t] == chosen]
+    median = pd.concat([f[["epoch", *columns]] for f in mine]).groupby("epoch").median()
     first = median.iloc[0][columns].to_numpy(float)
-    return _Profile(label, columns, median, first, len(deepest), len(frames))
+    several = len({labels[t] for t in frames}) > 1
+    return _Profile(label, chosen if several else "", columns, median, first, len(mine),
+                    len(frames))
 
 
 def draw(info: _GradientNormsInfo, out: Path) -> Picture:
@@ -93,7 +110,7 @@ def draw(info: _GradientNormsInfo, out: Path) -> Picture:
         ax.sharey(axes[0])
         ax.tick_params(labelleft=False)
     _draw_depth(axes[n], info)
-    fig.suptitle(f"{info.name}: gradient norm per layer {NORM}{info.by}")
+    suptitle(fig, f"{info.name}: gradient norm per layer {NORM}{info.by}")
     path = save(fig, out, FILE_NAME)
     caption = ("Norm of the gradient of the cost with respect to each layer's weights, per epoch "
                "(log scale) and against depth in the first epoch")
@@ -119,9 +136,10 @@ def _draw_layers(ax: Axes, profile: _Profile, limits: tuple[float, float] | None
         ax.set_ylim(*limits)
     ax.set_xlabel("epoch")
     integer_epochs(ax)
-    trials = f"median of {profile.count} trials" if profile.count > 1 else "1 trial"
-    deepest = " (the deepest)" if profile.count < profile.total else ""
-    ax.set_title(f"{profile.label}\n{trials}, {depth} layers{deepest}")
+    trials = f"median of {profile.count} repeats" if profile.count > 1 else "1 trial"
+    chosen = f"the best of its group: {profile.chosen}; " if profile.chosen else ""
+    ax.set_title(profile.label + "\n" + wrap(f"{chosen}{trials}, {depth} layers", 3.3, 8.5),
+                 fontsize=8.5)
     if depth != legend_depth:
         ax.legend(loc="best", fontsize=7, ncol=2 if depth > 5 else 1)
 

@@ -14,8 +14,8 @@ import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.colors import Colormap, LogNorm, Normalize
 
-from nnrun.views.plots._draw import crowded, save
-from nnrun.views.plots._gather import categories, is_discrete, is_numeric, no_data
+from nnrun.views.plots._draw import save, separate_tick_labels, suptitle
+from nnrun.views.plots._gather import categories, is_budgeted, is_discrete, is_numeric, no_data
 from nnrun.views.report import Picture
 from nnrun.views.sweep import SweepResults, label_value, param_label, short_names
 
@@ -55,7 +55,11 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _HeatmapsInfo | N
     if not configs["mean"].notna().any():
         no_data("heatmap", say)
         return None
-    vmin, vmax, log_colours = _colour_scale(sweep, configs)
+    budgeted = is_budgeted(sweep)
+    if budgeted:  # successive halving: a cell shows the trial that trained longest, then best
+        epochs = sweep.summary.groupby("config")["epochs_run"].max()
+        configs = configs.assign(epochs=[int(epochs.get(c, 0)) for c in configs["config"]])
+        configs = configs.sort_values("epochs", ascending=False, kind="mergesort")
     others = len(sweep.parameters) > 2
     repeats = int(configs["n"].max())
     names = short_names(sweep.parameters)
@@ -63,11 +67,17 @@ def gather(sweep: SweepResults, say: Callable[[str], None]) -> _HeatmapsInfo | N
     for rows, columns in pairs:
         row_levels, column_levels = categories(sweep, rows), categories(sweep, columns)
         cell, text = _cells(sweep, configs, (rows, row_levels), (columns, column_levels),
-                            best_of=others and repeats == 1)
+                            best_of=others and repeats == 1 and not budgeted)
         panels.append(_HeatmapPanel(rows, columns, [label_value(v) for v in row_levels],
                                     [label_value(v) for v in column_levels], cell, text,
                                     f"{names[rows]} × {names[columns]}"))
-    if others:
+    # The colours span the cells drawn, not every trial (a halving sweep's 3-epoch trials at
+    # 0.1 would paint every cell of 0.95-0.97 the same yellow).
+    vmin, vmax, log_colours = _colour_scale(
+        sweep, np.concatenate([panel.cell.ravel() for panel in panels]))
+    if budgeted:
+        how = "in each cell the trial that trained longest, then the best of those"
+    elif others:
         how = ("best setting of the other parameters, mean ± s.d. over its "
                f"{repeats} repeats" if repeats > 1 else "the best trial in each cell")
     else:
@@ -90,9 +100,9 @@ def _pairs(sweep: SweepResults) -> list[tuple[str, str]]:
     return pairs[:MAX_HEATMAPS]
 
 
-def _colour_scale(sweep: SweepResults, configs: pd.DataFrame) -> tuple[float, float, bool]:
+def _colour_scale(sweep: SweepResults, cells: np.ndarray) -> tuple[float, float, bool]:
     """The lowest and highest colour, and whether the colours follow a log scale."""
-    finite = configs["mean"].dropna()
+    finite = cells[np.isfinite(cells)]
     vmin, vmax = float(finite.min()), float(finite.max())
     if sweep.metric.endswith("accuracy") and vmax - vmin < MIN_ACCURACY_SPAN:
         # Do not paint 0.985 and 0.995 as opposite ends of the scale.
@@ -123,6 +133,8 @@ def _cells(sweep: SweepResults, configs: pd.DataFrame, rows: tuple[str, list[Any
             text[i][j] = _mean_sd(best["mean"], best["std"])
             if best["n"] < len(best["trials"]):  # say when the mean leaves trials out
                 text[i][j] += f"\n({best['n']} of {len(best['trials'])} with a result)"
+            if "epochs" in best.index:
+                text[i][j] += f"\n{best['epochs']} epochs"
             if best_of:
                 text[i][j] += f"\nbest of {len(mine)}"
     return cell, text
@@ -152,13 +164,15 @@ def draw(info: _HeatmapsInfo, out: Path) -> Picture:
                              layout="constrained", squeeze=False,
                              gridspec_kw={"width_ratios": widths})
     image = None
-    for ax, width, panel in zip(axes[0], widths, info.panels, strict=True):
+    for ax, panel in zip(axes[0], info.panels, strict=True):
         image = ax.imshow(panel.cell, cmap=cmap, norm=norm, aspect="auto")
-        _draw_panel(ax, panel, cmap, norm, width)
+        _draw_panel(ax, panel, cmap, norm)
     bar = fig.colorbar(image, ax=axes[0].tolist(), shrink=0.9)
     bar.set_label(f"{info.metric_label}, {info.goal_words}"
                   + (" (log colour scale)" if info.log_colours else ""))
-    fig.suptitle(f"{info.name}: {info.metric} per cell\n({info.how})")
+    suptitle(fig, f"{info.name}: {info.metric} per cell\n({info.how})")
+    for ax in axes[0]:
+        separate_tick_labels(fig, ax)
     path = save(fig, out, FILE_NAME)
     caption = (f"{info.metric} for each combination of "
                + "; ".join(f"{panel.rows} and {panel.columns}" for panel in info.panels)
@@ -166,8 +180,7 @@ def draw(info: _HeatmapsInfo, out: Path) -> Picture:
     return Picture(path, "Heatmap", caption)
 
 
-def _draw_panel(ax: Axes, panel: _HeatmapPanel, cmap: Colormap, norm: Normalize,
-                width: float) -> None:
+def _draw_panel(ax: Axes, panel: _HeatmapPanel, cmap: Colormap, norm: Normalize) -> None:
     """Each cell's text (dark on the bright cells), the values on the axes."""
     ax.set_facecolor("#EEEEEE")  # cells without a result
     for i in range(len(panel.row_names)):
@@ -176,9 +189,7 @@ def _draw_panel(ax: Axes, panel: _HeatmapPanel, cmap: Colormap, norm: Normalize,
             light = np.isfinite(value) and cmap(norm(value))[1] > 0.6
             ax.text(j, i, panel.text[i][j], ha="center", va="center", fontsize=8.5,
                     color="#000000" if light or not np.isfinite(value) else "#FFFFFF")
-    tilt = crowded(panel.column_names, width - 1.6)
-    ax.set_xticks(range(len(panel.column_names)), panel.column_names,
-                  rotation=30 if tilt else 0, ha="right" if tilt else "center")
+    ax.set_xticks(range(len(panel.column_names)), panel.column_names)
     ax.set_yticks(range(len(panel.row_names)), panel.row_names)
     ax.set_xlabel(param_label(panel.columns))
     ax.set_ylabel(param_label(panel.rows))

@@ -15,7 +15,15 @@ from matplotlib.collections import LineCollection
 from matplotlib.lines import Line2D
 
 from nnrun import vocabulary
-from nnrun.views.plots._draw import GREY, colour, integer_epochs, plain_log_labels, save
+from nnrun.views.plots._draw import (
+    GREY,
+    colour,
+    integer_epochs,
+    plain_log_labels,
+    save,
+    suptitle,
+    wrap,
+)
 from nnrun.views.plots._gather import no_data
 from nnrun.views.report import Picture
 from nnrun.views.sweep import LOSS_NAMES, SweepResults, label_value
@@ -88,15 +96,18 @@ def draw(info: _LearningCurvesInfo, out: Path) -> Picture:
     fig, axes = plt.subplots(1, panels, figsize=size, layout="constrained", squeeze=False)
     for ax, kind, ylabel in zip(axes[0], info.kinds, info.ylabels, strict=True):
         _draw_panel(ax, info, kind, ylabel)
-    handles = _legend(info)
+    # The legend says every swept value (they are what tells the best apart), each entry
+    # broken into lines that fit its column rather than cut short.
+    columns = 2 if panels > 1 and len(info.top) > 2 else 1
+    handles = _legend(info, inches=(size[0] - 0.6) / columns - 0.5 if panels > 1 else 3.4)
     if panels > 1:
-        fig.legend(handles=handles, loc="outside lower center", ncol=2 if len(handles) > 4 else 1)
+        fig.legend(handles=handles, loc="outside lower center", ncol=columns)
     else:
         fig.legend(handles=handles, loc="outside right center")
     band = (f"\n(mean over {info.repeats} repeats, band from lowest to highest)"
             if info.repeats > 1 else "")
-    fig.suptitle(f"{info.name}: learning curves of the {len(info.top)} best configurations by "
-                 f"{info.metric}{band}")
+    suptitle(fig, f"{info.name}: learning curves of the {len(info.top)} best configurations "
+                  f"by {info.metric}{band}")
     path = save(fig, out, FILE_NAME)
     return Picture(path, "Learning curves", _caption(info))
 
@@ -104,8 +115,9 @@ def draw(info: _LearningCurvesInfo, out: Path) -> Picture:
 def _draw_panel(ax: Axes, info: _LearningCurvesInfo, kind: str, ylabel: str) -> None:
     grey = [np.column_stack([frame.index.to_numpy(float), frame[f"val_{kind}"].to_numpy(float)])
             for c in info.rest if f"val_{kind}" in (frame := info.curves[c]).columns]
-    if grey:
-        ax.add_collection(LineCollection(grey, colors=GREY, linewidths=0.8, zorder=1))
+    if grey:  # many grey curves are a tangle: the more there are, the fainter each
+        ax.add_collection(LineCollection(grey, colors=GREY, linewidths=0.7, zorder=1,
+                                         alpha=max(0.3, min(1.0, 8 / len(grey)))))
     for rank in reversed(range(len(info.top))):
         _draw_top_curves(ax, info, kind, rank)
     _curve_limits(ax, info, f"val_{kind}", f"train_{kind}", log=(kind == "loss"))
@@ -133,38 +145,50 @@ def _draw_top_curves(ax: Axes, info: _LearningCurvesInfo, kind: str, rank: int) 
                             alpha=0.18, linewidth=0, zorder=2)
 
 
-def _curve_limits(ax: Axes, info: _LearningCurvesInfo, *columns: str, log: bool) -> None:
-    """Frame the highlighted curves and most of the rest; a diverged curve, or one a hundred
-    times worse than the others, leaves through the top rather than squash them all."""
-    def values_of(labels: list[str]) -> np.ndarray:
+def _curve_limits(ax: Axes, info: _LearningCurvesInfo, val: str, train: str, *,
+                  log: bool) -> None:
+    """Frame the validation curves, the point of the picture: a log axis when they span
+    decades, and a diverged curve, or one far worse than the others, leaves through the top
+    rather than squash them all. The training curves may leave through the bottom: a training
+    loss falling to 1e-4 must not flatten the validation loss that rises (overfitting)."""
+    def values_of(labels: list[str], columns: tuple[str, ...]) -> np.ndarray:
         chunks = [info.curves[c][col].to_numpy(float) for c in labels for col in columns
                   if col in info.curves[c].columns]
         values = np.concatenate(chunks) if chunks else np.array([])
         return values[np.isfinite(values)]
 
-    values = values_of([c for c in info.curves if c in info.healthy or not info.healthy])
+    framed = [c for c in info.curves if c in info.healthy or not info.healthy]
+    values = values_of(framed, (val,))
+    if not len(values):
+        values = values_of(framed, (train,))
     if not len(values):
         ax.autoscale_view()
         return
-    low, high = float(values.min()), float(values.max())
-    if log and low > 0 and high / low > 30:
-        focus = values_of(info.top)
-        reach = max(float(focus.max()) if len(focus) else low, float(np.percentile(values, 90)))
-        high = min(high, reach * 3)
+    focus = values_of(info.top, (val, train))
+    reach = max(float(focus.max()) if len(focus) else -np.inf,
+                float(np.percentile(values, 90)))
+    both = values_of(framed, (val, train))
+    positive = values[values > 0]
+    low, high = float(values.min()), min(float(values.max()), 3 * reach if reach > 0 else np.inf)
+    if log and len(positive) and float(positive.max()) / float(positive.min()) > 30:
+        low = max(float(both[both > 0].min()), float(positive.min()) / 10)
+        high = min(float(positive.max()), 3 * reach)
         ax.set_yscale("log")
         plain_log_labels(ax.yaxis, low, high)
         ax.set_ylim(low / 1.3, high * 1.3)
     else:
+        low = min(low, float(both.min()))
+        high = min(max(high, float(both.max())), 3 * reach if reach > 0 else np.inf)
         pad = 0.05 * (high - low or abs(high) or 1.0)
         ax.set_ylim(low - pad, high + pad)
     ax.autoscale(axis="x", tight=True)
     ax.autoscale_view(scaley=False)
 
 
-def _legend(info: _LearningCurvesInfo) -> list[Line2D]:
+def _legend(info: _LearningCurvesInfo, inches: float) -> list[Line2D]:
     handles = [Line2D([], [], color=colour(i), linewidth=1.6,
-                      label=f"#{i + 1} {_shorten(label)} ({info.metric} "
-                            f"{label_value(info.means[label])})")
+                      label=wrap(f"#{i + 1} {label} ({info.metric} "
+                                 f"{label_value(info.means[label])})", inches, 8))
                for i, label in enumerate(info.top)]
     handles += [Line2D([], [], color="#555555", linestyle="-", label="validation"),
                 Line2D([], [], color="#555555", linestyle="--", label="training")]
@@ -188,7 +212,3 @@ def _caption(info: _LearningCurvesInfo) -> str:
 
 def _s(count: int) -> str:
     return "" if count == 1 else "s"
-
-
-def _shorten(label: str, width: int = 60) -> str:
-    return label if len(label) <= width else label[:width - 1] + "…"

@@ -12,9 +12,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.collections import LineCollection
-from matplotlib.colors import Normalize
+from matplotlib.colors import LogNorm, Normalize
 
-from nnrun.views.plots._draw import save
+from nnrun.views.plots._draw import save, suptitle
 from nnrun.views.plots._gather import categories, is_grid, is_log_scaled, is_numeric, no_data
 from nnrun.views.report import Picture
 from nnrun.views.sweep import SweepResults, label_value, short_names
@@ -84,7 +84,7 @@ def _axis(sweep: SweepResults, scored: pd.DataFrame, key: str) -> tuple[Any, _Ti
 def draw(info: _ParallelCoordinatesInfo, out: Path) -> Picture:
     n_axes = len(info.axis_names)
     fig, ax = plt.subplots(figsize=(max(6.5, 1.9 * n_axes + 1.5), 4.8), layout="constrained")
-    norm = Normalize(float(info.scores.min()), float(info.scores.max()))
+    norm, extend = colour_norm(info.scores, info.maximize)
     cmap = plt.get_cmap("viridis" if info.maximize else "viridis_r")
     segments = [np.column_stack([np.arange(n_axes), row]) for row in info.positions]
     lines = LineCollection(segments, cmap=cmap, norm=norm, linewidths=1.3, alpha=0.85)
@@ -99,16 +99,35 @@ def draw(info: _ParallelCoordinatesInfo, out: Path) -> Picture:
     for side in ("left", "bottom"):
         ax.spines[side].set_visible(False)
     ax.set_xlabel("swept parameter (each axis spans its own range; values printed on the axis)")
-    bar = fig.colorbar(lines, ax=ax, pad=0.01)
+    bar = fig.colorbar(lines, ax=ax, pad=0.01, extend=extend)
     bar.set_label(f"{info.metric_label}, {info.goal_words}")
     drawn = len(info.scores)
-    fig.suptitle(f"{info.name}: {drawn} trials through the swept parameters, coloured by "
-                 f"{info.metric}" + (f" ({info.missing} without a {info.metric} not shown)"
-                                     if info.missing else ""))
+    suptitle(fig, f"{info.name}: {drawn} trials through the swept parameters, coloured by "
+                  f"{info.metric}" + (f" ({info.missing} without a {info.metric} not shown)"
+                                      if info.missing else ""))
     path = save(fig, out, FILE_NAME)
     caption = (f"Each line is one trial, passing through its value of every swept parameter and "
                f"ending at its {info.metric}; brighter lines are better and are drawn on top.")
     return Picture(path, "Parallel coordinates", caption)
+
+
+def colour_norm(scores: np.ndarray, maximize: bool) -> tuple[Normalize, str]:
+    """A colour scale set by the bulk of the trials, not by the one worst: the worst tenth
+    share the end colour (the colour bar's arrow says so); the best end is the best trial.
+    Scores that span decades (losses) get a log scale."""
+    best = float(scores.max() if maximize else scores.min())
+    worst = float(np.percentile(scores, 10 if maximize else 90))
+    extreme = float(scores.min() if maximize else scores.max())
+    low, high = sorted((best, worst))
+    if low == high:
+        low, high = sorted((best, extreme))
+    if low == high:
+        return Normalize(low - 0.5, high + 0.5), "neither"
+    clipped = extreme != worst
+    extend = ("min" if maximize else "max") if clipped else "neither"
+    if low > 0 and high / low > 30:
+        return LogNorm(low, high), extend
+    return Normalize(low, high), extend
 
 
 def _draw_axes(ax: Axes, ticks: list[_Ticks]) -> None:

@@ -1,0 +1,168 @@
+"""report.html's charts as plotly figures, built from the data of ``_data`` (plotly draws
+them; nothing here draws by hand). Each returns a plain dict (plotly's JSON), which the page
+hands to ``Plotly.newPlot``.
+
+- parallel coordinates: plotly's parcoords, one a sweep (its own parameters), brushable;
+- learning curves: a line a trial (its id in ``customdata``, for the glue to filter and
+  highlight), the sweeps side by side on a shared y axis;
+- parameter effects: the metric against each parameter, a dot a trial, a colour a sweep;
+- gradient norms: a line a layer of one trial, which the glue swaps for the trial picked.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from nnrun.views.plots._draw import OKABE_ITO
+
+FONT = {"family": "system-ui, -apple-system, Segoe UI, Roboto, sans-serif", "size": 12}
+
+
+def _layout(fig: go.Figure, **changes: Any) -> dict[str, Any]:
+    changes.setdefault("margin", {"l": 60, "r": 30, "t": 40, "b": 50})
+    fig.update_layout(template="plotly_white", font=FONT, **changes)
+    return fig.to_plotly_json()
+
+
+def sweep_colour(index: int) -> str:
+    return OKABE_ITO[index % len(OKABE_ITO)]
+
+
+def parallel_coordinates(sweep: dict[str, Any]) -> dict[str, Any] | None:
+    """Parcoords over the swept parameters and the metric, a line a scored trial."""
+    trials = [t for t in sweep["trials"] if t["score"] is not None]
+    if not sweep["parameters"] or len(trials) < 2:
+        return None
+    dimensions = [_dimension(parameter, trials) for parameter in sweep["parameters"]]
+    dimensions.append({"label": sweep["metric"], "values": [t["score"] for t in trials]})
+    scale = "Viridis" if sweep["goal"] == "maximize" else "Viridis_r"
+    fig = go.Figure(go.Parcoords(
+        dimensions=dimensions, customdata=[t["id"] for t in trials],
+        line={"color": [t["score"] for t in trials], "colorscale": scale, "showscale": True,
+              "colorbar": {"title": {"text": sweep["metric"]}}},
+        labelangle=0, labelside="bottom"))
+    fig.update_layout(meta={"trials": [t["id"] for t in trials]})
+    return _layout(fig, height=420, margin={"l": 70, "r": 40, "t": 30, "b": 60})
+
+
+def _dimension(parameter: dict[str, Any], trials: list[dict[str, Any]]) -> dict[str, Any]:
+    """One axis: numbers as they are (log10 for a log-scaled parameter, labelled with the
+    values), categories at 0, 1, 2, ... labelled with their names."""
+    key = parameter["key"]
+    values = [t["params"].get(key) for t in trials]
+    if parameter["numeric"]:
+        if parameter["log"]:
+            logs = [math.log10(v) if isinstance(v, int | float) and v > 0 else None
+                    for v in values]
+            finite = [v for v in logs if v is not None]
+            ticks = list(range(math.floor(min(finite)), math.ceil(max(finite)) + 1))
+            return {"label": f"{parameter['name']} (log)", "values": logs,
+                    "tickvals": ticks, "ticktext": [f"{10.0 ** k:g}" for k in ticks]}
+        return {"label": parameter["name"], "values": values}
+    levels = parameter["levels"] or sorted({str(v) for v in values})
+    where = {level: i for i, level in enumerate(levels)}
+    return {"label": parameter["name"], "values": [where.get(str(v)) for v in values],
+            "tickvals": list(range(len(levels))), "ticktext": levels,
+            "range": [-0.3, len(levels) - 0.7]}
+
+
+def learning_curves(sweeps: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
+    """Validation ``kind`` (loss or accuracy) per epoch, a line a trial, a panel a sweep on a
+    shared y axis; hover gives the trial, the epoch, its values and parameters."""
+    column = f"val_{kind}"
+    shown = [s for s in sweeps if any(column in t["curves"] for t in s["trials"])]
+    if not shown:
+        return None
+    fig = make_subplots(rows=1, cols=len(shown), shared_yaxes=True, horizontal_spacing=0.04,
+                        subplot_titles=[s["name"] for s in shown] if len(shown) > 1 else None)
+    values: list[float] = []
+    for col, sweep in enumerate(shown, start=1):
+        for rank, trial in enumerate(t for t in sweep["trials"] if column in t["curves"]):
+            _add_curve(fig, trial, column, kind, rank, col)
+            values += [v for v in trial["curves"][column] if v is not None]
+        fig.update_xaxes(title_text="epoch", row=1, col=col)
+    positive = sorted(v for v in values if v > 0)
+    log = kind == "loss" and positive and positive[-1] / positive[0] > 30
+    # as the PNG: a diverged curve leaves through the top rather than squash the others
+    top = min(positive[-1], 3 * positive[int(0.9 * (len(positive) - 1))]) if positive else None
+    fig.update_yaxes(type="log" if log else "linear", row=1, col=1,
+                     title_text=f"validation {kind}" + (" (log scale)" if log else ""),
+                     range=[math.log10(positive[0] / 1.3), math.log10(top * 1.3)] if log
+                     else None)
+    return _layout(fig, height=430, hovermode="closest", showlegend=False)
+
+
+def _add_curve(fig: go.Figure, trial: dict[str, Any], column: str, kind: str, rank: int,
+               col: int) -> None:
+    train = trial["curves"].get(f"train_{kind}") or [None] * len(trial["epochs"])
+    settings = "<br>".join(f"{key}={value}" for key, value in trial["labels"].items())
+    best = rank < 5
+    fig.add_trace(go.Scatter(
+        x=trial["epochs"], y=trial["curves"][column], mode="lines", name=trial["id"],
+        customdata=[[trial["id"], t] for t in train],
+        line={"width": 2 if best else 1, "color": sweep_colour(rank) if best else "#B8B8B8"},
+        opacity=1.0 if best else 0.6,
+        hovertemplate=(f"trial %{{customdata[0]}}<br>epoch %{{x}}<br>{column} %{{y:.4g}}"
+                       f"<br>train_{kind} %{{customdata[1]:.4g}}<br>{settings}<extra></extra>"),
+    ), row=1, col=col)
+
+
+def parameter_effects(sweeps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The metric against each swept parameter (the union over the sweeps), a dot a trial,
+    a colour a sweep: sweeps that share a parameter share its panel."""
+    keys: dict[str, dict[str, Any]] = {}
+    for sweep in sweeps:
+        for parameter in sweep["parameters"]:
+            keys.setdefault(parameter["key"], parameter)
+    if not keys:
+        return None
+    columns = min(len(keys), 3)
+    rows = math.ceil(len(keys) / columns)
+    fig = make_subplots(rows=rows, cols=columns, shared_yaxes=True, vertical_spacing=0.18,
+                        subplot_titles=[p["name"] for p in keys.values()])
+    for index, (key, parameter) in enumerate(keys.items()):
+        row, col = index // columns + 1, index % columns + 1
+        for s, sweep in enumerate(sweeps):
+            trials = [t for t in sweep["trials"] if t["score"] is not None and key in t["params"]]
+            if not trials:
+                continue
+            fig.add_trace(go.Scatter(
+                x=[t["labels"][key] if not parameter["numeric"] else t["params"][key]
+                   for t in trials],
+                y=[t["score"] for t in trials], mode="markers", name=sweep["name"],
+                legendgroup=sweep["name"], showlegend=index == 0,
+                marker={"color": sweep_colour(s), "size": 7, "opacity": 0.7},
+                customdata=[t["id"] for t in trials],
+                hovertemplate=(f"trial %{{customdata}}<br>{parameter['name']}=%{{x}}<br>"
+                               f"{sweep['metric']} %{{y:.4g}}<extra>{sweep['name']}</extra>")),
+                row=row, col=col)
+        if parameter["numeric"] and parameter["log"]:
+            fig.update_xaxes(type="log", row=row, col=col)
+        elif not parameter["numeric"]:
+            fig.update_xaxes(type="category", categoryorder="array",
+                             categoryarray=parameter["levels"], row=row, col=col)
+    fig.update_yaxes(title_text=sweeps[0]["metric"], col=1)
+    return _layout(fig, height=320 * rows + 60, hovermode="closest",
+                   legend={"orientation": "h", "y": -0.15})
+
+
+def gradient_norms(trial: dict[str, Any] | None) -> dict[str, Any] | None:
+    """‖∂C/∂W^l‖ per epoch, a line a layer, of one trial (log scale)."""
+    if trial is None or not trial["grad_norms"]:
+        return None
+    fig = go.Figure()
+    depth = len(trial["grad_norms"])
+    for layer, norms in enumerate(trial["grad_norms"], start=1):
+        where = " (input side)" if layer == 1 else " (output)" if layer == depth else ""
+        fig.add_trace(go.Scatter(x=trial["epochs"], y=norms, mode="lines",
+                                 name=f"layer {layer}{where}",
+                                 hovertemplate="epoch %{x}<br>norm %{y:.3g}<extra>%{fullData.name}"
+                                               "</extra>"))
+    fig.update_yaxes(type="log", title_text="gradient norm ‖∂C/∂W<sup>l</sup>‖ (log)")
+    fig.update_xaxes(title_text="epoch")
+    return _layout(fig, height=380, title={"text": f"trial {trial['id']} ({trial['config']})",
+                                           "font": {"size": 13}})

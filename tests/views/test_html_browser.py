@@ -1,0 +1,156 @@
+"""report.html in a real browser (headless chromium through selenium): every chart drawn, no
+request outside file:, the filter and a brush on the parallel coordinates hide the right rows,
+hovering a curve shows that trial, and the page is not blank. Skipped, with the reason, where
+there is no chromium (.ci/run installs it)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import helpers.results as fx
+import pandas as pd
+import pytest
+from helpers.browser import chromium, missing_browser, open_report
+
+pytest.importorskip("plotly", reason="report.html needs plotly (pip install 'nnrun[html]')")
+pytestmark = [pytest.mark.slow,
+              pytest.mark.skipif(missing_browser() is not None,
+                                 reason=f"no browser: {missing_browser()}")]
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> tuple[Path, pd.DataFrame]:
+    from nnrun.views.plots import plot_results
+
+    folder = fx.grid_classification(tmp_path_factory.mktemp("browser") / "activations")
+    plot_results(folder)
+    return folder / "plots" / "report.html", pd.read_csv(folder / "summary.csv")
+
+
+@pytest.fixture(scope="module")
+def page(report):
+    with chromium() as driver:
+        open_report(driver, report[0])
+        yield driver
+
+
+def shown_rows(driver) -> list[str]:
+    return driver.execute_script(
+        "return Array.from(document.querySelectorAll('#leaderboard tbody tr'))"
+        ".filter(r => r.style.display !== 'none').map(r => r.dataset.trial)")
+
+
+def test_every_chart_is_drawn(page):
+    charts = page.execute_script("""
+        return Array.from(document.querySelectorAll('.chart')).map(div => ({
+            id: div.id, traces: (div._fullData || []).length,
+            svg: div.querySelectorAll('.main-svg').length,
+            canvas: div.querySelectorAll('canvas').length,
+            marks: div.querySelectorAll('path.js-line, .scatterlayer .trace, .point').length}))""")
+    ids = {chart["id"] for chart in charts}
+    assert {"parcoords-0", "curves-loss", "curves-accuracy", "effects", "gradients"} <= ids
+    for chart in charts:
+        assert chart["traces"] > 0 and chart["svg"] > 0, chart
+        if chart["id"].startswith("parcoords"):
+            assert chart["canvas"] > 0, chart  # parcoords draws its lines with WebGL
+        else:
+            assert chart["marks"] > 0, chart
+
+
+def test_no_request_outside_file(page):
+    names = page.execute_script(
+        "return performance.getEntriesByType('resource').map(e => e.name)"
+        ".concat(performance.getEntriesByType('navigation').map(e => e.name))")
+    assert names and all(name.startswith(("file:", "data:", "blob:")) for name in names), names
+
+
+def test_typing_in_the_filter_hides_the_right_rows(page, report):
+    from selenium.webdriver.common.by import By
+
+    summary = report[1]
+    field = page.find_element(By.ID, "filter")
+    field.clear()
+    field.send_keys("relu")
+    expected = set(summary.loc[summary["model.activation"] == "relu", "trial"])
+    assert set(shown_rows(page)) == expected
+    field.send_keys(" mse")  # every word must be in the row
+    expected = set(summary.loc[(summary["model.activation"] == "relu")
+                               & (summary["loss"] == "mse"), "trial"])
+    assert set(shown_rows(page)) == expected and len(expected) == 2
+    page.execute_script("const f = document.getElementById('filter'); f.value = '';"
+                        "f.dispatchEvent(new Event('input'));")
+    assert len(shown_rows(page)) == len(summary)
+
+
+def test_a_brush_on_the_parallel_coordinates_filters_the_table(page, report):
+    """Drag along the activation axis over its top value (relu): only relu's rows stay, and
+    only their curves."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    summary = report[1]
+    box = page.execute_script("""
+        const div = document.getElementById('parcoords-0');
+        div.scrollIntoView();
+        const rect = div.querySelectorAll('.axis-brush .background')[0].getBoundingClientRect();
+        const outer = div.getBoundingClientRect();
+        return {x: rect.x, y: rect.y, w: rect.width, h: rect.height,
+                cx: outer.x + outer.width / 2, cy: outer.y + outer.height / 2};""")
+    div = page.find_element("id", "parcoords-0")
+    start = (box["x"] + box["w"] / 2, box["y"] + 0.02 * box["h"])
+    end = (start[0], box["y"] + 0.2 * box["h"])
+
+    def offset(x: float, y: float) -> tuple[int, int]:  # from the chart's centre
+        return int(x - box["cx"]), int(y - box["cy"])
+
+    chain = ActionChains(page)
+    chain.move_to_element_with_offset(div, *offset(*start)).click_and_hold()
+    for step in range(1, 6):
+        y = start[1] + (end[1] - start[1]) * step / 5
+        chain.move_to_element_with_offset(div, *offset(start[0], y))
+    chain.release().perform()
+    expected = set(summary.loc[summary["model.activation"] == "relu", "trial"])
+    assert set(shown_rows(page)) == expected
+    visible = page.execute_script(
+        "const div = document.getElementById('curves-loss');"
+        "return div.data.filter(t => t.visible !== false).map(t => t.name)")
+    assert set(visible) == expected
+
+
+def test_hovering_a_curve_shows_that_trials_values(page, report):
+    """The mouse over the best trial's validation loss at epoch 10: the hover label names it
+    and gives its value there."""
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    target = page.execute_script("""
+        const div = document.getElementById('curves-loss');
+        div.scrollIntoView();
+        const trace = div.data.findIndex(t => t.visible !== false);
+        const t = div.data[trace], i = t.x.indexOf(10);
+        const xa = div._fullLayout.xaxis, ya = div._fullLayout.yaxis;
+        const rect = div.getBoundingClientRect();
+        return {id: t.name, value: t.y[i], x: rect.x + xa._offset + xa.c2p(t.x[i]),
+                y: rect.y + ya._offset + ya.c2p(t.y[i]), cx: rect.x + rect.width / 2,
+                cy: rect.y + rect.height / 2};""")
+    div = page.find_element("id", "curves-loss")
+    ActionChains(page).move_to_element_with_offset(
+        div, int(target["x"] - target["cx"]), int(target["y"] - target["cy"])).perform()
+    label = page.execute_script(
+        "return Array.from(document.querySelectorAll('#curves-loss .hovertext'))"
+        ".map(e => e.textContent).join(' ')")
+    assert f"trial {target['id']}" in label
+    assert "epoch 10" in label and f"{target['value']:.4g}" in label
+    assert target["id"] in page.find_element("id", "hovered").text
+
+
+def test_a_screenshot_is_not_blank(page, tmp_path):
+    from PIL import Image
+
+    page.execute_script("window.scrollTo(0, 0)")
+    image = Image.open(io.BytesIO(page.get_screenshot_as_png())).convert("RGB")
+    image.save(tmp_path / "report-html.png")  # to look at: pytest --basetemp=DIR
+    small = image.resize((200, 140))
+    pixels = [small.getpixel((x, y)) for x in range(small.width) for y in range(small.height)]
+    # a blank or unstyled page has a handful of colours; charts have hundreds, some saturated
+    coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
+    assert len(set(pixels)) > 200 and coloured > 0.005 * len(pixels)

@@ -1,0 +1,123 @@
+"""report.html, read as a parser reads it: self-contained (no script, style or image fetched
+from anywhere), every trial of every sweep in its data and its leaderboard, and `nnrun plot A B
+--out DIR` comparing sweeps in one page."""
+
+from __future__ import annotations
+
+import json
+from html.parser import HTMLParser
+from pathlib import Path
+
+import helpers.results as fx
+import pandas as pd
+import pytest
+from helpers.cli import invoke
+
+pytest.importorskip("plotly", reason="report.html needs plotly (pip install 'nnrun[html]')")
+
+
+class _Page(HTMLParser):
+    """The external references, the leaderboard's rows and the inlined JSON of a page."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.references: list[str] = []
+        self.rows: list[str] = []
+        self.json: dict[str, str] = {}
+        self.scripts = 0
+        self._json_id: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        for name in ("src", "href"):
+            value = attributes.get(name)
+            if value and not value.startswith(("data:", "#")):
+                self.references.append(f"<{tag} {name}={value}>")
+        if tag == "script":
+            self.scripts += 1
+            if attributes.get("type") == "application/json":
+                self._json_id = attributes.get("id")
+        if tag == "tr" and "data-trial" in attributes:
+            self.rows.append(str(attributes["data-trial"]))
+
+    def handle_data(self, data: str) -> None:
+        if self._json_id:
+            self.json[self._json_id] = self.json.get(self._json_id, "") + data
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "script":
+            self._json_id = None
+
+
+def parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text())
+    return page
+
+
+@pytest.fixture(scope="module")
+def sweeps(tmp_path_factory) -> dict[str, Path]:
+    base = tmp_path_factory.mktemp("html")
+    return {"grid": fx.grid_classification(base / "activations"),
+            "random": fx.random_regression(base / "lr-search"),
+            "partial": fx.partial(base / "running")}
+
+
+def test_one_sweep_report_is_self_contained_and_lists_every_trial(sweeps, cli):
+    result = invoke(cli, "plot", sweeps["grid"])
+    assert result.exit_code == 0, result.output
+    path = sweeps["grid"] / "plots" / "report.html"
+    assert str(path) in result.stdout.splitlines()
+    page = parse(path)
+    assert page.references == []  # no script, style, image or link from any address
+    summary = pd.read_csv(sweeps["grid"] / "summary.csv")
+    assert sorted(page.rows) == sorted(summary["trial"])
+    data = json.loads(page.json["nnrun-data"])
+    (sweep,) = data["sweeps"]
+    assert [t["id"] for t in sweep["trials"][:3]] == list(
+        summary.sort_values(["val_accuracy", "trial"], ascending=[False, True])["trial"][:3])
+    figures = json.loads(page.json["nnrun-figures"])
+    assert {"parcoords-0", "curves-loss", "curves-accuracy", "effects",
+            "gradients"} <= set(figures)
+    assert figures["parcoords-0"]["data"][0]["type"] == "parcoords"
+    assert len(figures["curves-loss"]["data"]) == len(summary)  # a curve a trial
+    assert "Plotly.newPlot" in path.read_text()  # the library inlined, not fetched
+
+
+def test_a_running_partly_failed_sweep_has_its_report(sweeps, cli):
+    result = invoke(cli, "plot", sweeps["partial"])
+    assert result.exit_code == 0, result.output
+    page = parse(sweeps["partial"] / "plots" / "report.html")
+    data = json.loads(page.json["nnrun-data"])
+    (sweep,) = data["sweeps"]
+    statuses = {t["id"]: t["status"] for t in sweep["trials"]}
+    assert statuses["pfailedyyyyy"] == "failed" and statuses["p3yyyyyyyyyy"] == "ok"
+    assert sweep["unfinished"] == 2
+    assert len(page.rows) == 6  # five in summary.csv and the one finished since
+    assert "2 not finished yet" in (sweeps["partial"] / "plots" / "report.html").read_text()
+
+
+def test_several_sweeps_in_one_report(sweeps, cli, tmp_path):
+    out = tmp_path / "compare"
+    result = invoke(cli, "plot", sweeps["grid"], sweeps["random"], "--out", out)
+    assert result.exit_code == 0, result.output
+    assert (out / "activations" / "learning_curves.png").is_file()
+    assert (out / "lr-search" / "report.md").is_file()
+    page = parse(out / "report.html")
+    data = json.loads(page.json["nnrun-data"])
+    assert [s["name"] for s in data["sweeps"]] == ["activations", "lr-search"]
+    expected = sum(len(pd.read_csv(f / "summary.csv")) for f in (sweeps["grid"],
+                                                                  sweeps["random"]))
+    assert len(page.rows) == expected
+    figures = json.loads(page.json["nnrun-figures"])
+    assert {"parcoords-0", "parcoords-1"} <= set(figures)
+    # the loss curves side by side, one panel a sweep, on a shared y axis
+    layout = figures["curves-loss"]["layout"]
+    assert layout["yaxis2"]["matches"] == "y"
+    assert [a["text"] for a in layout["annotations"]] == ["activations", "lr-search"]
+
+
+def test_two_sweeps_of_one_name_are_refused(sweeps, cli, tmp_path):
+    result = invoke(cli, "plot", sweeps["grid"], sweeps["grid"], "--out", tmp_path / "x")
+    assert result.exit_code == 2
+    assert "the same name" in result.stderr
