@@ -35,7 +35,8 @@ def _err(message: str) -> None:
 
 
 def user_errors(command: F) -> F:
-    """Turn NnrunError into a clean message on stderr and exit code 2."""
+    """Turn NnrunError into a clean message on stderr and exit code 2, and a Ctrl-C into one
+    line and exit code 130 (never a traceback; `nnrun sweep` saves its trials first)."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -44,6 +45,9 @@ def user_errors(command: F) -> F:
         except NnrunError as error:
             _err(f"error: {error}")
             raise typer.Exit(EXIT_USAGE) from None
+        except KeyboardInterrupt:
+            _err("interrupted")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 

@@ -349,3 +349,18 @@ def test_gradcheck_takes_overrides_and_refuses_a_negative_threshold(cli,
     assert result.exit_code == 0, result.output
     assert "[2, 5, 4, 2]" in result.stdout
     assert invoke(cli, "gradcheck", small_config, "--threshold", "-1").exit_code == 2
+
+
+def test_ctrl_c_in_a_command_is_one_line_and_exit_130(capsys) -> None:
+    import typer
+
+    from nnrun.cli import user_errors
+
+    @user_errors
+    def interrupted() -> None:
+        raise KeyboardInterrupt
+
+    with pytest.raises(typer.Exit) as stop:
+        interrupted()
+    assert stop.value.exit_code == 130
+    assert capsys.readouterr().err == "interrupted\n"
