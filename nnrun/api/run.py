@@ -49,11 +49,19 @@ def sweep(config: str | Path | Mapping[str, Any], *, jobs: int | None = None,
     Ctrl-C raises KeyboardInterrupt once what finished is saved (run again to resume).
     """
     from nnrun.driver import run_sweep
+    from nnrun.driver.sweep import SweepInterrupted
+    from nnrun.errors import NnrunError
 
     spec = _spec(config, overrides)
     live = progress if progress is not None else (_live_in_jupyter() or None)
-    outcome = run_sweep(spec, out=Path(out), jobs=jobs, backend=backend, scheduler=scheduler,
-                        resume=resume, fail_fast=fail_fast, live=live)
+    try:
+        outcome = run_sweep(spec, out=Path(out), jobs=jobs, backend=backend,
+                            scheduler=scheduler, resume=resume, fail_fast=fail_fast, live=live)
+    except SweepInterrupted as stop:  # before the first trial: nothing to save
+        raise KeyboardInterrupt(str(stop)) from None
+    if outcome.write_error:
+        raise NnrunError(f"{outcome.write_error}; the finished trials are saved in "
+                         f"{outcome.folder}; fix that, then run again to resume")
     if outcome.interrupted:
         raise KeyboardInterrupt(f"interrupted: the finished trials are saved in "
                                 f"{outcome.folder}; run again to resume")

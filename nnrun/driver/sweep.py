@@ -397,19 +397,20 @@ class _LiveJournal:
     def __init__(self, store: ResultsStore, spec: SweepSpec, meta: dict[str, Any],
                  log: Log) -> None:
         from nnrun.trackers import OptunaJournal, sweep_objectives
+        from nnrun.trackers.optuna_journal import merged_space
 
         self.store, self.log = store, log
         path = store.layout.optuna_journal
         try:
             self.journal: OptunaJournal | None = OptunaJournal(
                 path, study_name=spec.name, objectives=sweep_objectives(meta),
-                parameters=spec.parameters, log=log)
+                parameters=merged_space(spec.spaces), log=log)
         except OSError as error:
             self._give_up(error)
         else:
             log(f"optuna journal: {path} (watch it: optuna-dashboard {path})")
 
-    def _give_up(self, error: OSError) -> None:
+    def _give_up(self, error: Exception) -> None:
         self.journal = None
         self.log(f"warning: cannot write the optuna journal ({error}); the sweep goes on "
                  f"without it")
@@ -421,12 +422,12 @@ class _LiveJournal:
         try:
             self.journal.add(record, self.store.read_history(record.trial)
                              if history is None else history)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: a value Optuna cannot store
             self._give_up(error)
 
     def close(self, complete: bool) -> None:
         if self.journal is not None:
             try:
                 self.journal.close(complete)
-            except OSError as error:
+            except (OSError, ValueError) as error:
                 self._give_up(error)

@@ -66,9 +66,33 @@ def journal_storage(path: Path) -> Any:
     return optuna.storages.JournalStorage(Backend(str(path)))
 
 
+def merged_space(spaces: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """One mapping for the journal from the sub-spaces of ``sweep.parameters``: a key swept as
+    lists takes the values of every sub-space, in order; a key swept the same way everywhere
+    keeps it; a key swept as a list in one sub-space and a range in another is left out (its
+    values go to the trials' user attributes)."""
+    merged: dict[str, Any] = {}
+    mixed: set[str] = set()
+    for space in spaces:
+        for key, values in space.items():
+            if key in mixed:
+                continue
+            if key not in merged or merged[key] == values:
+                merged[key] = values
+                continue
+            before, now = choices_of(merged[key]), choices_of(values)
+            if before is None or now is None:
+                mixed.add(key)
+                del merged[key]
+            else:
+                merged[key] = [*before, *(v for v in now if v not in before)]
+    return merged
+
+
 def distributions(parameters: dict[str, Any]) -> dict[str, Any]:
-    """The search space of ``sweep.parameters`` as Optuna distributions, values as the
-    dashboard shows them (see the module's docstring)."""
+    """The search space of ``sweep.parameters`` (one mapping: :func:`merged_space` of
+    sub-spaces) as Optuna distributions, values as the dashboard shows them (see the module's
+    docstring)."""
     from optuna.distributions import (
         CategoricalDistribution,
         FloatDistribution,

@@ -117,3 +117,21 @@ def test_a_live_bar_in_jupyter_only_where_it_can_be_drawn(monkeypatch) -> None:
     assert run._live_in_jupyter() is True
     widgets["ipywidgets"] = False
     assert run._live_in_jupyter() is False
+
+
+def test_a_full_disk_during_a_sweep_from_python_raises(tmp_path: Path, monkeypatch) -> None:
+    import errno
+
+    import yaml
+
+    from nnrun.results.store import ResultsStore
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", str(self.folder / "summary.csv"))
+
+    monkeypatch.setattr(ResultsStore, "write_summary", full)
+    config = yaml.safe_load(config_text(SMALL, {"train.epochs": 2}))
+    with pytest.raises(NnrunError, match="No space left on device.*run again to resume"):
+        nnrun.sweep(config, jobs=1, out=tmp_path / "out")
+    # the sweep stopped at the failed write; the trial trained before it is on disk
+    assert list((tmp_path / "out" / "small").glob("trials/*/result.json"))

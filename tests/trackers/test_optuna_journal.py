@@ -246,3 +246,24 @@ def test_optuna_dashboard_serves_the_sweep_from_its_journal(tmp_path: Path) -> N
     (best,) = detail["best_trials"]
     assert best["values"] == [max(r.final["val_accuracy"] for r in records.values()
                                   if r.status == "ok")]
+
+
+
+def test_sub_spaces_that_sweep_one_key_differently_all_reach_the_journal(tmp_path: Path) -> None:
+    lists = [{"optimizer.lr": [0.1, 0.2]},
+             {"optimizer.lr": [0.05], "model.activation": ["relu"]}]
+    folder = run(tmp_path / "lists", {"sweep.parameters": lists}, optuna_journal=True)
+    trials = by_trial(load(folder))
+    assert set(trials) == set(ResultsReader(folder).records()) and len(trials) == 3
+    assert {t.distributions["optimizer.lr"].choices for t in trials.values()} == {
+        (0.1, 0.2, 0.05)}  # the values of both sub-spaces
+    # a list in one sub-space, a range in another: no one distribution, so a user attribute
+    mixed = [*lists, {"optimizer.lr": {"uniform": [0.01, 0.3]}, "model.hidden": [[4]]}]
+    folder = run(tmp_path / "mixed", {"sweep.method": "random", "sweep.samples": 5,
+                                      "sweep.parameters": mixed}, optuna_journal=True)
+    trials = by_trial(load(folder))
+    records = ResultsReader(folder).records()
+    assert set(trials) == set(records) and len(trials) >= 4
+    for trial_id, trial in trials.items():
+        assert "optimizer.lr" not in trial.distributions
+        assert trial.user_attrs["optimizer.lr"] == records[trial_id].params["optimizer.lr"]
