@@ -232,8 +232,8 @@ def check(
              "baseline file gives a tolerance included), val_loss=5% (one metric). "
              "Repeatable; beats the baseline file's tolerances.")] = None,
     metric: Annotated[list[str] | None, typer.Option(
-        "--metric", help="A metric to check (repeatable; default: the sweep's metric and "
-                         "val_loss).")] = None,
+        "--metric", help="A metric to check (repeatable; default: each of the sweep's "
+                         "metrics, train_seconds only when asked for, and val_loss).")] = None,
     update: Annotated[bool, typer.Option("--update", help="Write or refresh the baseline from "
                                          "this sweep instead of checking.")] = False,
     summary: Annotated[Path | None, typer.Option(help="Also write a markdown summary here, "
