@@ -8,8 +8,9 @@ finish and the driver writes them, so the workers need no shared file system.
 - Without a scheduler address, a LocalCluster of ``jobs`` single-threaded worker processes is
   started on 127.0.0.1 and closed at the end. With one, as many trials are kept in flight as
   the cluster has worker threads.
-- Every data set (built-in or file) is built once by the driver and broadcast to every worker
-  once; each trial gets a reference to that copy, not the data, and no worker builds one.
+- Built-in data sets are generated on the workers (each process caches its own). File data
+  sets (csv, npz) are read by the driver and broadcast to every worker once; each trial gets a
+  reference to that copy, not the data.
 - A worker that dies mid-trial: the scheduler runs the trial again on another worker; if that
   worker dies too, the trial is recorded as failed and the sweep goes on. The local cluster
   allows that one retry; on your own cluster the scheduler's setting
@@ -154,22 +155,18 @@ class _DaskRun:
         return task, _error_of(future, task, self.address)
 
     def _scattered_dataset(self, task: Task) -> Any:
-        """The future of the task's data set on every worker (sent on first use); None when the
-        driver cannot build it (the worker then builds it and records the error)."""
+        """For a file data set, the future of its copy on every worker (sent on first use);
+        None for built-in data sets, which the workers generate themselves."""
         data_spec = task.config.get("data") or {}
+        if data_spec.get("dataset") not in FILE_DATASETS:
+            return None
         key = data_key(data_spec, task.base_dir)
         if key not in self.datasets:
             from nnrun.data.cache import get_dataset
 
-            try:
-                dataset = get_dataset(data_spec, task.base_dir)  # the preflight built it already
-            except Exception:  # the trial's own failure, recorded by the worker
-                self.datasets[key] = None
-                return None
+            dataset = get_dataset(data_spec, task.base_dir)  # the driver has read it already
             self.datasets[key] = self.client.scatter(dataset, broadcast=True, hash=False)
-            name = data_spec.get("path") if data_spec.get("dataset") in FILE_DATASETS else (
-                data_spec.get("dataset"))
-            self.log(f"dask: sent the data set {name} to every worker")
+            self.log(f"dask: sent the data set {data_spec.get('path')} to every worker")
         return self.datasets[key]
 
     def _lost(self, error: BaseException) -> NnrunError:

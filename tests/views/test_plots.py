@@ -63,7 +63,8 @@ def test_grid_classification_pictures(grid):
     plots = folder / "plots"
     names = {"learning_curves.png", "parameter_effects.png", "heatmap.png", "gradient_norms.png"}
     assert_pictures(plots, names)
-    assert set(written) == {plots / name for name in names} | {plots / "report.md"}
+    assert set(written) == {plots / name for name in names} | {plots / "report.md",
+                                                              plots / "report.html"}
 
 
 def test_report_leaderboard_best_first_for_maximize(grid):
@@ -158,7 +159,8 @@ def test_a_plot_that_breaks_off_leaves_the_previous_picture_whole(tmp_path, monk
         plot(folder)
     after = {p.name: p.read_bytes() for p in (folder / "plots").glob("*.png")}
     assert after == before
-    assert not [p for p in (folder / "plots").iterdir() if p.suffix not in (".png", ".md")]
+    assert not [p for p in (folder / "plots").iterdir()
+                if p.suffix not in (".png", ".md", ".html")]  # no temporary left
 
 
 def test_sweep_without_summary_csv_reads_result_json(tmp_path):
@@ -175,7 +177,9 @@ def test_folder_of_sweeps_plots_each_into_its_own_subfolder(tmp_path):
     fx.partial(tmp_path / "results" / "two")
     (tmp_path / "results" / "not-a-sweep").mkdir()
     written, messages = plot(tmp_path / "results", tmp_path / "pictures")
-    assert {p.parent.name for p in written} == {"one", "two"}
+    # each sweep's pictures in its subfolder, and report.html comparing them in DIR
+    assert {p.parent.name for p in written if p.name != "report.html"} == {"one", "two"}
+    assert tmp_path / "pictures" / "report.html" in written
     for name in ("one", "two"):
         assert (tmp_path / "pictures" / name / "report.md").is_file()
         assert (tmp_path / "pictures" / name / "learning_curves.png").is_file()
@@ -215,8 +219,8 @@ def test_sweep_with_no_finished_trial_still_writes_a_report(tmp_path):
     folder = fx.write_sweep(tmp_path / "fresh", parameters={"optimizer.lr": [0.1, 1.0]},
                             trials=[], finished=False, unfinished=("a1", "a2"))
     written, messages = plot(folder)
-    assert written == [folder / "plots" / "report.md"]
-    report = written[0].read_text()
+    assert set(written) == {folder / "plots" / "report.md", folder / "plots" / "report.html"}
+    report = (folder / "plots" / "report.md").read_text()
     assert "No trial has a `val_accuracy` yet." in report
     assert "2 trials still running" in " ".join(messages)
 
