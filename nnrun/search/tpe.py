@@ -28,6 +28,7 @@ trials again) and runs only what is missing. Each record notes its batch and the
 from __future__ import annotations
 
 import collections
+from collections.abc import Callable
 from typing import Any
 
 from nnrun.config import SweepSpec
@@ -52,10 +53,17 @@ from nnrun.vocabulary import SIGNIFICANT_DIGITS, STOPPED
 OPTUNA_MISSING = "method bayes needs Optuna: pip install 'nnrun[bayes]'"
 
 
-def optuna_distributions(parameters: dict[str, Any]) -> dict[str, Any]:
+def _indexes(choices: list[Any]) -> tuple[Any, ...]:
+    return tuple(range(len(choices)))
+
+
+def optuna_distributions(parameters: dict[str, Any],
+                         categories: Callable[[list[Any]], tuple[Any, ...]] = _indexes
+                         ) -> dict[str, Any]:
     """The search space of ``sweep.parameters`` in Optuna's terms. A list or {choice: [...]}
-    becomes a categorical over the indexes of its values (values such as [32, 32] are not valid
-    Optuna choices); uniform, log_uniform and int_uniform become Float / Int distributions."""
+    becomes a categorical over ``categories(values)``, by default the indexes of its values
+    (values such as [32, 32] are not valid Optuna choices); uniform, log_uniform and int_uniform
+    become Float / Int distributions."""
     from optuna.distributions import (
         CategoricalDistribution,
         FloatDistribution,
@@ -66,7 +74,7 @@ def optuna_distributions(parameters: dict[str, Any]) -> dict[str, Any]:
     for key, values in parameters.items():
         choices = choices_of(values)
         if choices is not None:
-            space[key] = CategoricalDistribution(tuple(range(len(choices))))
+            space[key] = CategoricalDistribution(categories(choices))
             continue
         (name, (low, high)), = values.items()
         if name == "int_uniform":

@@ -93,24 +93,10 @@ def distributions(parameters: dict[str, Any]) -> dict[str, Any]:
     """The search space of ``sweep.parameters`` (one mapping: :func:`merged_space` of
     sub-spaces) as Optuna distributions, values as the dashboard shows them (see the module's
     docstring)."""
-    from optuna.distributions import (
-        CategoricalDistribution,
-        FloatDistribution,
-        IntDistribution,
-    )
+    from nnrun.search.tpe import optuna_distributions
 
-    space: dict[str, Any] = {}
-    for key, values in parameters.items():
-        choices = choices_of(values)
-        if choices is not None:
-            space[key] = CategoricalDistribution(tuple(dict.fromkeys(map(scalar, choices))))
-            continue
-        (name, (low, high)), = values.items()
-        if name == "int_uniform":
-            space[key] = IntDistribution(int(low), int(high))
-        else:
-            space[key] = FloatDistribution(float(low), float(high), log=name == "log_uniform")
-    return space
+    return optuna_distributions(
+        parameters, categories=lambda choices: tuple(dict.fromkeys(map(scalar, choices))))
 
 
 def user_attrs(record: TrialRecord, objectives: Sequence[Objective]) -> dict[str, Any]:
