@@ -15,7 +15,7 @@ from nnrun.config import SweepSpec
 from nnrun.data import Dataset
 from nnrun.data.cache import get_dataset
 from nnrun.errors import ConfigError, DataError, NnrunError
-from nnrun.model import memory_estimate
+from nnrun.model import memory_estimate, training_cost
 from nnrun.search import Trial, check_loss, expand, make_trial, resolve_objectives
 from nnrun.vocabulary import data_key
 
@@ -29,6 +29,7 @@ class Preflight(NamedTuple):
     metric: str  # the first objective's: what progress shows
     goal: str
     objectives: list[tuple[str, str]]  # every (metric, goal), in the order of `metric:`
+    costs: dict[str, float]  # trial id -> its estimated training work (model.training_cost)
 
 
 def preflight(spec: SweepSpec, on_this_machine: bool = True) -> Preflight:
@@ -48,7 +49,10 @@ def preflight(spec: SweepSpec, on_this_machine: bool = True) -> Preflight:
     if on_this_machine:
         check_memory(spec, known, datasets, machine_memory(), base_dir)
     (metric, goal), = objectives[:1]
-    return Preflight(trials, base_dir, dataset, metric, goal, objectives)
+    costs = {trial.id: training_cost(trial.config, datasets[data_key(trial.config["data"],
+                                                                     base_dir)])
+             for trial in trials}
+    return Preflight(trials, base_dir, dataset, metric, goal, objectives, costs)
 
 
 def inspect_data(trials: Sequence[Trial], base_dir: str | None, spec: SweepSpec | None = None

@@ -27,7 +27,7 @@ from nnrun.driver.interrupts import Interrupt, ctrl_c_noted
 from nnrun.driver.preflight import Preflight, preflight
 from nnrun.driver.progress import SweepProgress
 from nnrun.errors import NnrunError
-from nnrun.execution import Task, TrialResult, Worker, iter_results, run_task
+from nnrun.execution import Task, TrialResult, Worker, iter_results, run_task, start_workers
 from nnrun.results.record import TrialRecord
 from nnrun.results.store import ResultsStore, utc_now
 from nnrun.search import ADAPTIVE, SweepSource, Trial, make_source
@@ -132,6 +132,8 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
     """run_sweep with its signals noted in ``interrupt``: the checks, the folder, the loop."""
     # trials on a cluster of your own have its machines' memory, not this one's
     plan = preflight(spec, on_this_machine=scheduler is None)
+    if backend == "loky" and jobs > 1:  # not before: a bad data file ends it without workers
+        start_workers(jobs)  # they start Python and import numpy while the folder is read
     store = ResultsStore(out / spec.name)
     with store.locked():
         store.check_writable()
@@ -140,11 +142,14 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
         # What an earlier (or killed) run left: grid and random skip the trials it finished,
         # halving and bayes replay their decisions from its records and checkpoints.
         earlier = store.read_results() if resume else {}
+        budget = options.budget or sweep_budget(spec.raw.get("sweep") or {})
+        # On several workers, grid and random start their longest trials first, unless a
+        # budget is set: it takes the trials in the order of --dry-run.
+        longest_first = plan.costs if jobs > 1 and not budget.limited else None
         source = make_source(spec, plan.trials, earlier, jobs=jobs,
                              metric=[metric for metric, _ in plan.objectives],
                              goal=[goal for _, goal in plan.objectives], base_dir=plan.base_dir,
-                             read_checkpoint=store.read_checkpoint)
-        budget = options.budget or sweep_budget(spec.raw.get("sweep") or {})
+                             read_checkpoint=store.read_checkpoint, longest_first=longest_first)
         if budget.limited:
             source = BudgetedSource(source, budget, options.started_at)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=options.fail_fast,

@@ -13,6 +13,7 @@ from nnrun.execution.base import (
     Worker,
     failed_result,
 )
+from nnrun.execution.local import start_workers
 from nnrun.execution.worker import run_task
 
 __all__ = [
@@ -26,4 +27,5 @@ __all__ = [
     "failed_result",
     "iter_results",
     "run_task",
+    "start_workers",
 ]

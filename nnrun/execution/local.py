@@ -53,6 +53,36 @@ def iter_loky(source: TaskSource, jobs: int, worker: Worker
         pool.shared.close()
 
 
+def start_workers(jobs: int) -> None:
+    """Start the ``jobs`` loky worker processes now, in the background, instead of at the first
+    trial: each spends a few tenths of a second starting Python and importing numpy and the
+    trainer, while the driver is still checking the sweep and loading its data. ``iter_loky``
+    then finds them started (loky hands out the same pool to the same settings). The driver
+    calls it once the sweep's checks have passed: a config or data error ends the command
+    without starting any worker."""
+    _executor(jobs).submit(_ready)
+
+
+def _ready() -> None:
+    """A worker's first task from :func:`start_workers`: nothing (the imports are the
+    initializer's)."""
+
+
+def _executor(jobs: int) -> Any:
+    from joblib.externals.loky import get_reusable_executor
+
+    return get_reusable_executor(max_workers=jobs, initializer=_worker_started,
+                                 initargs=(os.getpid(),))
+
+
+def _worker_started(driver: int) -> None:
+    """A loky worker's initializer: import what trials need (numpy, the core, the trainer), and
+    end with the driver (:func:`exit_with_driver`)."""
+    exit_with_driver(driver)
+    import nnrun.core.training  # noqa: F401
+    import nnrun.execution.worker  # noqa: F401
+
+
 def exit_with_driver(driver: int, every_s: float = PARENT_CHECK_S) -> None:
     """A loky worker's initializer: a thread that ends this worker as soon as its parent, the
     driver ``driver``, is gone (SIGKILLed, out of memory) and this process was handed to another
@@ -107,10 +137,7 @@ class _LokyPool:
             self.broken = False
 
     def _new_executor(self) -> Any:
-        from joblib.externals.loky import get_reusable_executor
-
-        return get_reusable_executor(max_workers=self.jobs, initializer=exit_with_driver,
-                                     initargs=(os.getpid(),))
+        return _executor(self.jobs)
 
     def _start_tasks(self) -> None:
         if self.suspects:  # one at a time, alone: if the pool breaks now, it was this one

@@ -40,6 +40,40 @@ def memory_estimate(config: dict[str, Any], dataset: Dataset) -> tuple[int, int,
     return parameter_bytes + work_bytes, parameter_bytes, work_bytes
 
 
+# The fixed cost of one training step (numpy's calls for every layer, the optimizer's), in
+# multiply-adds of the same time: about 40 µs at the 25-50 GFLOP/s of one core. What makes a
+# small batch of a small network cost more than its products.
+STEP_OVERHEAD_MACS = 1.0e6
+# Multiply-adds an optimizer's update costs a parameter, in the time of its element-wise passes.
+UPDATE_MACS_PER_PARAMETER = 10
+# Multiply-adds a hidden unit's activation and its derivative cost a row, likewise (tanh and the
+# logistic function are computed, ReLU is a comparison).
+ACTIVATION_MACS = {"relu": 10, "tanh": 70, "sigmoid": 80}
+
+
+def training_cost(config: dict[str, Any], dataset: Dataset) -> float:
+    """A rough estimate of the work of training a trial of ``config`` to its last epoch, in
+    multiply-adds: per step, 3 b W for the forward and backward products (a batch of b rows,
+    W weights), the activations of b rows of hidden units, an update of every parameter and a
+    fixed overhead; per epoch, the steps over the training split and a forward pass over the
+    validation split.
+
+    Only the order it puts trials in is used (the longest first, see
+    :class:`nnrun.search.FixedSource`); early stopping and the activation are not counted.
+    """
+    sizes = network_sizes(config, dataset)
+    n_weights = sum(m_prev * m for m_prev, m in zip(sizes[:-1], sizes[1:], strict=True))
+    n_parameters = n_weights + sum(sizes[1:])
+    n_train = max(len(dataset.X_train), 1)
+    batch = max(1, min(int(config["train"]["batch_size"]), n_train))
+    steps = -(-n_train // batch)  # the last batch may be smaller
+    activation = ACTIVATION_MACS.get(config["model"]["activation"], 10) * sum(sizes[1:-1])
+    step = (batch * (3.0 * n_weights + activation) + UPDATE_MACS_PER_PARAMETER * n_parameters
+            + STEP_OVERHEAD_MACS)
+    epoch = steps * step + len(dataset.X_val) * n_weights
+    return float(config["train"]["epochs"]) * epoch
+
+
 def trial_seeds(seed: int) -> tuple[int, int]:
     """Two independent seeds from the trial seed: one for initialisation, one for shuffling."""
     init_seed, shuffle_seed = np.random.SeedSequence(seed).generate_state(2)

@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import itertools
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from nnrun.config import SweepSpec
@@ -109,17 +109,27 @@ def _draw(values: Any, rng: Any) -> Any:
 
 
 class FixedSource(ListSource):
-    """The trials of a grid or random sweep, in order, less those an earlier run finished: a
-    trial whose record says ok, diverged or stopped is kept; a failed one is trained again."""
+    """The trials of a grid or random sweep, less those an earlier run finished: a trial whose
+    record says ok, diverged or stopped is kept; a failed one is trained again.
+
+    They are handed out in order, or, with ``longest_first`` (trial id -> estimated training
+    work, :func:`nnrun.model.training_cost`), the longest first, ties in order: on several
+    workers the last trials to start are then the short ones, and no worker waits at the end for
+    one long trial started late (longest-processing-time-first scheduling). A trial's results do
+    not depend on when it runs; ``order``, summary.csv's, stays the trials' order.
+    """
 
     def __init__(self, trials: Sequence[Trial], records: dict[str, TrialRecord],
-                 base_dir: str | None) -> None:
+                 base_dir: str | None, longest_first: Mapping[str, float] | None = None) -> None:
         self.order = [trial.id for trial in trials]
         self.n_trials = len(trials)
         self.resumed = {trial.id: records[trial.id] for trial in trials
                         if trial.id in records and records[trial.id].status in DONE}
+        to_run = [trial for trial in trials if trial.id not in self.resumed]
+        if longest_first is not None:  # sorted() is stable: equal estimates keep their order
+            to_run = sorted(to_run, key=lambda trial: -longest_first.get(trial.id, 0.0))
         super().__init__(Task(trial.id, trial.config, trial.params, base_dir)
-                         for trial in trials if trial.id not in self.resumed)
+                         for trial in to_run)
         self.total = len(self)
         self._settled = set(self.resumed)
 

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Protocol
 
 from nnrun.config import SweepSpec
@@ -41,7 +41,8 @@ class SweepSource(TaskSource, Protocol):
 def make_source(spec: SweepSpec, trials: Sequence[Trial], records: dict[str, TrialRecord], *,
                 jobs: int, metric: str | Sequence[str], goal: str | Sequence[str],
                 base_dir: str | None,
-                read_checkpoint: ReadCheckpoint) -> SweepSource:
+                read_checkpoint: ReadCheckpoint,
+                longest_first: Mapping[str, float] | None = None) -> SweepSource:
     """The source of a sweep's tasks, given ``records`` (result.json, by trial id) of an earlier
     run in the same folder: grid and random run their trials not finished yet, halving and bayes
     rebuild their state from the records (see their modules). ``metric`` and ``goal``: one
@@ -49,9 +50,12 @@ def make_source(spec: SweepSpec, trials: Sequence[Trial], records: dict[str, Tri
 
     For bayes the batch size is the one recorded in earlier results of this folder, if any, so
     that a re-run with another --jobs replays the same proposals.
+
+    ``longest_first`` (trial id -> estimated training work) has grid and random hand out their
+    trials longest first (see :class:`FixedSource`); without it they go in the trials' order.
     """
     if spec.method not in ADAPTIVE:
-        return FixedSource(trials, records, base_dir)
+        return FixedSource(trials, records, base_dir, longest_first=longest_first)
     if spec.method == "halving":
         rungs = halving_rungs(spec, len(group_trials(trials)))
         return HalvingSource(trials, records, rungs=rungs,

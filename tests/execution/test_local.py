@@ -82,3 +82,36 @@ def test_a_worker_whose_driver_is_not_its_parent_exits_when_the_driver_does() ->
         for process in (driver, worker):
             process.kill()
             process.wait()
+
+
+def _worker_pids() -> set[int]:
+    from joblib.externals.loky import get_reusable_executor
+
+    from nnrun.execution.local import _executor
+
+    executor = _executor(2)
+    assert executor is get_reusable_executor(max_workers=2, reuse=True)
+    return set(executor._processes)  # loky's own table of its worker processes
+
+
+def test_workers_started_early_are_the_ones_the_trials_run_on() -> None:
+    import sys
+
+    from nnrun.execution import start_workers
+
+    start_workers(2)
+    started = _worker_pids()
+    assert len(started) == 2  # started before any trial was asked for
+    results = list(iter_loky(ListSource(make_tasks(4, sleep=0.05)), 2, quick))
+    assert {result.pid for _, result in results} <= started
+
+    def imported(task: Task):
+        result = quick(task)
+        result.record.error = ",".join(
+            name for name in ("nnrun.core.training", "nnrun.execution.worker")
+            if name in sys.modules)
+        return result
+
+    seen = {result.record.error for _, result in iter_loky(ListSource(make_tasks(2)), 2,
+                                                              imported)}
+    assert seen == {"nnrun.core.training,nnrun.execution.worker"}
