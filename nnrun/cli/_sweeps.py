@@ -122,8 +122,12 @@ def _report_sweep(outcome: SweepOutcome) -> int:
         return EXIT_USAGE
     if outcome.interrupted:
         by = f" by {signal.Signals(outcome.signal).name}" if outcome.signal else ""
-        _err(f"interrupted{by}: the {done} finished trials are saved in {outcome.folder}; run "
-             f"the same command again to resume")
+        if outcome.complete:  # the signal came as the sweep was writing its last files
+            _err(f"interrupted{by} after the last trial: all {done} trials are saved in "
+                 f"{outcome.folder}, with the summary")
+        else:
+            _err(f"interrupted{by}: the {done} finished trials are saved in {outcome.folder}; "
+                 f"run the same command again to resume")
         # as a shell reports a process killed by the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
         return 128 + outcome.signal if outcome.signal else EXIT_INTERRUPTED
     if outcome.stopped_on_failure:
