@@ -23,6 +23,7 @@ from nnrun.cli._app import (
 if TYPE_CHECKING:
     from nnrun.config import SweepSpec
     from nnrun.driver import SweepOutcome
+    from nnrun.driver.budget import Budget
 
 
 # long: typer declares each option in the signature, and the sweep has fourteen of them
@@ -83,7 +84,7 @@ def sweep(
     _say_notes(spec)
     budget = sweep_budget(spec.raw["sweep"], max_trials, timeout)
     if dry_run:
-        _print_dry_run(spec)
+        _print_dry_run(spec, budget)
         return
 
     try:
@@ -139,16 +140,27 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     return EXIT_FAILED if outcome.stopped_on_failure else EXIT_OK
 
 
-def _print_dry_run(spec: SweepSpec) -> None:
+def _print_dry_run(spec: SweepSpec, budget: Budget) -> None:
+    """The trials a sweep would start, in the order it starts them: with a trial budget
+    (--max-trials, sweep.max_trials) only the first N, saying how many there are in all."""
     from nnrun.search import describe_search, describe_trials, expand
 
+    limit = budget.max_trials
     if spec.method == "bayes":  # no trials until TPE proposes them, while the sweep runs
-        print(f"{spec.name}: {describe_search(spec, [])} (bayes); the trials are not known "
-              f"before the sweep runs")
+        started = "" if limit is None else (f"; {budget.max_trials_from} {limit}: at most "
+                                            f"{limit} of them start in this run")
+        print(f"{spec.name}: {describe_search(spec, [])} (bayes){started}; the trials are not "
+              f"known before the sweep runs")
         return
     trials = expand(spec)
-    rows = describe_trials(trials, list(spec.parameters))
-    _print_rows(rows, title=f"{spec.name}: {len(trials)} trials ({spec.method})")
+    title = f"{spec.name}: {len(trials)} trials ({spec.method})"
+    if limit is not None and limit < len(trials):
+        # grid, random and halving start their trials in this order (halving: its first rung)
+        title = (f"{spec.name}: the first {limit} of {len(trials)} trials ({spec.method}), "
+                 f"those {budget.max_trials_from} {limit} starts (a run that resumes starts "
+                 f"the first {limit} not finished yet)")
+        trials = trials[:limit]
+    _print_rows(describe_trials(trials, list(spec.parameters)), title=title)
 
 
 def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
