@@ -19,6 +19,7 @@ from nnrun.cli._app import (
     app,
     user_errors,
 )
+from nnrun.errors import NnrunError
 
 if TYPE_CHECKING:
     from nnrun.config import SweepSpec
@@ -184,7 +185,7 @@ def show(
                                             "markdown.")] = Format.table,
     trial: Annotated[str | None, typer.Option(help="Show one trial instead: its config, final "
                                               "metrics and files (an id from the trials "
-                                              "column, or best).")] = None,
+                                              "column, or best), in --format.")] = None,
     pareto: Annotated[bool, typer.Option("--pareto", help="Show only the configurations on "
                                          "the Pareto front of the sweep's metrics (none "
                                          "better in one without being worse in another).")
@@ -200,7 +201,14 @@ def show(
     if trial is not None:
         from nnrun.views.trial import trial_text
 
-        print(trial_text(results, trial), end="")
+        # --top and --pareto choose configurations of the leaderboard; --trial is one trial
+        given = [name for name, value in (("--top", top is not None), ("--pareto", pareto))
+                 if value]
+        if given:
+            raise NnrunError(f"{' and '.join(given)} {'chooses' if len(given) == 1 else 'choose'}"
+                             f" rows of the leaderboard; --trial shows one trial: give one or "
+                             f"the other")
+        print(trial_text(results, trial, format_.value), end="")
         return
     from nnrun.views.leaderboard import leaderboard
 
