@@ -141,7 +141,8 @@ def test_cross_entropy_on_a_regression_csv_is_a_config_error(cli, tmp_path: Path
     swept = tmp_path / "swept.yaml"
     swept.write_text(config.read_text() + "sweep:\n  parameters:\n    loss: [mse, cross_entropy]\n")
     result = invoke(cli, "sweep", swept, "--out", tmp_path / "out")
-    assert result.exit_code == 2 and "swept.yaml:9:11: loss: cross_entropy" in result.stderr
+    assert result.exit_code == 2 and ("swept.yaml:9:17: sweep.parameters.loss[1]: "
+                                         "cross_entropy") in result.stderr
     result = invoke(cli, "sweep", config, "--out", tmp_path / "out", "--set", "loss=mse")
     assert result.exit_code == 0, result.output
 
