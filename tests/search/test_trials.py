@@ -376,11 +376,11 @@ def test_resolve_objectives_of_several_metrics(lines, expected):
     ("metric: [val_accuracy, n_parameters]\ngoal: maximize\n",
      r"s\.yaml:3:7: goal: 2 metrics need 2 goals, one each"),
     ("metric: [val_accuracy, n_parameters]\ngoal: [maximize]\n",
-     r"s\.yaml:3:7: goal: 1 goals for 2 metrics"),
+     r"s\.yaml:3:7: goal: 1 goal for 2 metrics"),
     ("metric: [val_loss, val_loss]\n", r"s\.yaml:2:9: metric: val_loss named twice"),
     ("goal: [maximize, minimize]\n", r"s\.yaml:2:7: goal: a list of goals needs a list of "
      "metrics"),
-    ("metric: []\n", r"s\.yaml:2:9: metric: found \[\]; expected 1 values"),
+    ("metric: []\n", r"s\.yaml:2:9: metric: found \[\]; expected at least 1 value"),
     ("metric: [val_accuracy, size]\n", r"s\.yaml:2:24: metric\[1\]: 'size' is not allowed; "
      "expected one of train_loss"),
     ("metric: size\n", r"s\.yaml:2:9: metric: 'size' is not allowed"),
