@@ -49,7 +49,8 @@ class Tracker(StrEnum):
 @user_errors
 def export(
     results: Annotated[Path, typer.Argument(help="A results folder, or one model's folder.")],
-    trial: Annotated[str, typer.Option(help=TRIAL_HELP)] = "best",
+    trial: Annotated[str | None, typer.Option(help=f"--format onnx: {TRIAL_HELP[0].lower()}"
+                                              f"{TRIAL_HELP[1:]} Default: best.")] = None,
     format_: Annotated[ExportFormat | None, typer.Option(
         "--format", help="onnx: the trial's whole predictor (scaling, layers, output) as one "
                          "ONNX graph.")] = None,
@@ -77,14 +78,34 @@ def export(
     if (format_ is None) == (to is None):
         raise NnrunError("nnrun export needs one of --format onnx (a model file) or --to "
                          "mlflow|tensorboard (a tracker)")
+    _check_export_mode(format_, to, {"--trial": trial, "--out": out},
+                       {"--uri": uri, "--experiment": experiment, "--logdir": logdir})
     if format_ is not None:
         from nnrun.api.onnx_export import export_onnx
 
-        print(export_onnx(results, trial, out or Path("model.onnx")))
+        print(export_onnx(results, trial or "best", out or Path("model.onnx")))
         return
     from nnrun.trackers.export import export_to
 
     print(export_to(results, to.value, uri=uri, logdir=logdir, experiment=experiment))
+
+
+def _check_export_mode(format_: ExportFormat | None, to: Tracker | None,
+                       model_options: dict[str, object], tracker_options: dict[str, object]
+                       ) -> None:
+    """NnrunError naming the options given that belong to the other mode of nnrun export
+    (--trial and --out make one model's file; --uri, --experiment and --logdir are a
+    tracker's), which would otherwise be ignored without a word."""
+    if format_ is not None:
+        others, mode = tracker_options, f"--format {format_.value}"
+        theirs = "--to mlflow|tensorboard (a tracker)"
+    else:
+        others, mode = model_options, f"--to {to.value if to else ''}"
+        theirs = "--format onnx (one trial's model file; --to exports every trial)"
+    given = [name for name, value in others.items() if value is not None]
+    if given:
+        raise NnrunError(f"{' and '.join(given)} {'is' if len(given) == 1 else 'are'} for "
+                         f"{theirs}, not {mode}")
 
 
 @app.command()

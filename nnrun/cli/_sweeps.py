@@ -19,10 +19,12 @@ from nnrun.cli._app import (
     app,
     user_errors,
 )
+from nnrun.errors import NnrunError
 
 if TYPE_CHECKING:
     from nnrun.config import SweepSpec
     from nnrun.driver import SweepOutcome
+    from nnrun.driver.budget import Budget
 
 
 # long: typer declares each option in the signature, and the sweep has fourteen of them
@@ -83,7 +85,7 @@ def sweep(
     _say_notes(spec)
     budget = sweep_budget(spec.raw["sweep"], max_trials, timeout)
     if dry_run:
-        _print_dry_run(spec)
+        _print_dry_run(spec, budget)
         return
 
     try:
@@ -122,8 +124,12 @@ def _report_sweep(outcome: SweepOutcome) -> int:
         return EXIT_USAGE
     if outcome.interrupted:
         by = f" by {signal.Signals(outcome.signal).name}" if outcome.signal else ""
-        _err(f"interrupted{by}: the {done} finished trials are saved in {outcome.folder}; run "
-             f"the same command again to resume")
+        if outcome.complete:  # the signal came as the sweep was writing its last files
+            _err(f"interrupted{by} after the last trial: all {done} trials are saved in "
+                 f"{outcome.folder}, with the summary")
+        else:
+            _err(f"interrupted{by}: the {done} finished trials are saved in {outcome.folder}; "
+                 f"run the same command again to resume")
         # as a shell reports a process killed by the signal: 130 Ctrl-C, 143 SIGTERM, 129 SIGHUP
         return 128 + outcome.signal if outcome.signal else EXIT_INTERRUPTED
     if outcome.stopped_on_failure:
@@ -135,16 +141,27 @@ def _report_sweep(outcome: SweepOutcome) -> int:
     return EXIT_FAILED if outcome.stopped_on_failure else EXIT_OK
 
 
-def _print_dry_run(spec: SweepSpec) -> None:
+def _print_dry_run(spec: SweepSpec, budget: Budget) -> None:
+    """The trials a sweep would start, in the order it starts them: with a trial budget
+    (--max-trials, sweep.max_trials) only the first N, saying how many there are in all."""
     from nnrun.search import describe_search, describe_trials, expand
 
+    limit = budget.max_trials
     if spec.method == "bayes":  # no trials until TPE proposes them, while the sweep runs
-        print(f"{spec.name}: {describe_search(spec, [])} (bayes); the trials are not known "
-              f"before the sweep runs")
+        started = "" if limit is None else (f"; {budget.max_trials_from} {limit}: at most "
+                                            f"{limit} of them start in this run")
+        print(f"{spec.name}: {describe_search(spec, [])} (bayes){started}; the trials are not "
+              f"known before the sweep runs")
         return
     trials = expand(spec)
-    rows = describe_trials(trials, list(spec.parameters))
-    _print_rows(rows, title=f"{spec.name}: {len(trials)} trials ({spec.method})")
+    title = f"{spec.name}: {len(trials)} trials ({spec.method})"
+    if limit is not None and limit < len(trials):
+        # grid, random and halving start their trials in this order (halving: its first rung)
+        title = (f"{spec.name}: the first {limit} of {len(trials)} trials ({spec.method}), "
+                 f"those {budget.max_trials_from} {limit} starts (a run that resumes starts "
+                 f"the first {limit} not finished yet)")
+        trials = trials[:limit]
+    _print_rows(describe_trials(trials, list(spec.parameters)), title=title)
 
 
 def _print_rows(rows: list[dict[str, Any]], title: str) -> None:
@@ -168,7 +185,7 @@ def show(
                                             "markdown.")] = Format.table,
     trial: Annotated[str | None, typer.Option(help="Show one trial instead: its config, final "
                                               "metrics and files (an id from the trials "
-                                              "column, or best).")] = None,
+                                              "column, or best), in --format.")] = None,
     pareto: Annotated[bool, typer.Option("--pareto", help="Show only the configurations on "
                                          "the Pareto front of the sweep's metrics (none "
                                          "better in one without being worse in another).")
@@ -184,7 +201,14 @@ def show(
     if trial is not None:
         from nnrun.views.trial import trial_text
 
-        print(trial_text(results, trial), end="")
+        # --top and --pareto choose configurations of the leaderboard; --trial is one trial
+        given = [name for name, value in (("--top", top is not None), ("--pareto", pareto))
+                 if value]
+        if given:
+            raise NnrunError(f"{' and '.join(given)} {'chooses' if len(given) == 1 else 'choose'}"
+                             f" rows of the leaderboard; --trial shows one trial: give one or "
+                             f"the other")
+        print(trial_text(results, trial, format_.value), end="")
         return
     from nnrun.views.leaderboard import leaderboard
 

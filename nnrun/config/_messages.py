@@ -121,9 +121,37 @@ def _bad_name(problem: _Problem) -> str:
 
 
 def _wrong_length(problem: _Problem) -> str:
+    """A list too short or too long: how many values it takes (exactly N where the schema says
+    so, as for optimizer.betas; else at least or at most N)."""
     if not isinstance(problem.found, list):
         return _pydantic_words(problem)
-    return f"found {show(problem.found)}; expected {problem.ctx.get('min_length')} values"
+    shortest, longest = _length_bounds(problem.loc)
+    if shortest is not None and shortest == longest:
+        expected = _values(shortest)
+    elif problem.error["type"] == "too_short":
+        expected = f"at least {_values(problem.ctx['min_length'])}"
+    else:
+        expected = f"at most {_values(problem.ctx['max_length'])}"
+    return f"found {show(problem.found)}; expected {expected}"
+
+
+def _values(count: int) -> str:
+    return f"{count} value{'' if count == 1 else 's'}"
+
+
+def _length_bounds(loc: tuple) -> tuple[int | None, int | None]:
+    """The min_length and max_length the schema gives the key at ``loc`` (None where it gives
+    none, or where the key is not a field of a section)."""
+    model: Any = ConfigFile
+    for part in loc[:-1]:
+        field = model.model_fields.get(part) if is_model(model) else None
+        if field is None:
+            return None, None
+        model = unwrap(field.annotation)
+    field = model.model_fields.get(loc[-1]) if is_model(model) and loc else None
+    metadata = field.metadata if field is not None else []
+    return (next((m.min_length for m in metadata if hasattr(m, "min_length")), None),
+            next((m.max_length for m in metadata if hasattr(m, "max_length")), None))
 
 
 def _pydantic_words(problem: _Problem) -> str:

@@ -212,10 +212,14 @@ class Reader:
         key = key.strip()
         prefix = ".".join(_SWEPT) + "."
         if key.startswith(prefix) and len(key) > len(prefix):
-            path: tuple = (*_SWEPT, key[len(prefix):])
+            swept = _swept_path(document, key[len(prefix):])
+            if isinstance(swept, str):
+                self.fail(Loc(override=key), ".".join(_SWEPT), swept)
+                return
+            path: tuple = (*_SWEPT, *swept)
         else:
             path = tuple(key.split("."))
-        if not equals or not all(part.strip() for part in path):
+        if not equals or not all(str(part).strip() for part in path):
             self.fail(Loc(override=item), "", "expected KEY=VALUE with a dotted KEY, "
                       "e.g. --set optimizer.lr=0.01")
             return
@@ -254,10 +258,15 @@ class Reader:
         key (and whatever stood under it before) at the option."""
         node = document
         for depth, part in enumerate(path[:-1]):
+            if isinstance(part, int):  # a sub-space of sweep.parameters (see _swept_path)
+                node = node[part]
+                continue
             if node.get(part) is None:
                 node[part] = {}
                 self.key_at[path[: depth + 1]] = here
             node = node[part]
+            if isinstance(node, list) and isinstance(path[depth + 1], int):
+                continue  # the sub-spaces of sweep.parameters
             if not isinstance(node, dict):
                 self.fail(here, dotted_name(path[: depth + 1]),
                           f"is {show(node)}, not a mapping, so {here.override} can't be set")
@@ -269,6 +278,28 @@ class Reader:
                     del table[old]
         self.key_at[path] = here
         self.value_at.setdefault(path, here)
+
+
+def _swept_path(document: dict[str, Any], rest: str) -> tuple | str:
+    """The path under sweep.parameters that ``--set sweep.parameters.REST`` names: a swept key,
+    dots and all (``optimizer.lr``); in a list of sub-spaces, one of them by its index
+    (``1.optimizer.lr``, or ``1`` for the whole sub-space). A message, when REST names no
+    sub-space of a list."""
+    sweep = document.get("sweep")
+    spaces = sweep.get("parameters") if isinstance(sweep, dict) else None
+    if not isinstance(spaces, list):
+        return (rest,)
+    index, dot, key = rest.partition(".")
+    last = f"0 to {len(spaces) - 1}" if len(spaces) > 1 else "0"
+    if not index.isdigit():
+        return (f"is a list of {len(spaces)} sub-spaces, so a key in it is set through the "
+                f"index of its sub-space ({last}), e.g. --set sweep.parameters.0.{rest}=VALUE; "
+                f"--set sweep.parameters=VALUE replaces the whole list")
+    if int(index) >= len(spaces):
+        return f"has no sub-space {index}: its sub-spaces are {last}"
+    if not isinstance(spaces[int(index)], dict):
+        return (rest,)  # not a mapping: the checker says what is wrong with that sub-space
+    return (int(index), key) if dot else (int(index),)  # "1." is malformed: key "" says so
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, text: str) -> str:

@@ -347,6 +347,8 @@ def _objective_problems(metrics: list[str], goal: str | list[str] | None
                          f"each, e.g. goal: [maximize, minimize]; or null for each metric's "
                          f"usual goal"))
     if isinstance(goal, list) and len(goal) != len(metrics):
-        problems.append(("goal", f"{len(goal)} goals for {len(metrics)} metrics; give one "
-                         f"goal a metric, in the same order"))
+        goals = f"{len(goal)} goal{'' if len(goal) == 1 else 's'}"
+        problems.append(("goal", f"{goals} for {len(metrics)} metric"
+                         f"{'' if len(metrics) == 1 else 's'}; give one goal a metric, in the "
+                         f"same order"))
     return problems

@@ -13,19 +13,37 @@ import numpy as np
 
 from nnrun.data._raw import Raw, check_finite, rows_text
 from nnrun.errors import DataError
+from nnrun.vocabulary import FILE_DATASETS
 
 # Rows of a csv file (0-based, after the header) as the file's line numbers; rows of an array.
 _lines = functools.partial(rows_text, word="line", first=2)
 _rows = functools.partial(rows_text, word="row")
 
 
+def _joined(spec: dict, base_dir: str | Path | None) -> Path:
+    """data.path, a relative one under the config's folder."""
+    path = Path(spec["path"]).expanduser()
+    return Path(base_dir) / path if not path.is_absolute() and base_dir is not None else path
+
+
+def file_stamp(spec: dict, base_dir: str | Path | None) -> tuple[int, int] | None:
+    """The size and modification time (ns) of a csv or npz data set's file, which tell a file
+    changed on disk from the one read before; None for a built-in data set, or a file this
+    process cannot see (a dask worker on another machine, which gets the set sent)."""
+    if spec.get("dataset") not in FILE_DATASETS or not spec.get("path"):
+        return None
+    try:
+        status = _joined(spec, base_dir).stat()
+    except OSError:
+        return None
+    return status.st_size, status.st_mtime_ns
+
+
 def _resolve_path(spec: dict, base_dir: Path | None) -> Path:
     if spec["path"] is None:
         raise DataError(f"data set {spec['dataset']!r} needs data.path: the file to read",
                         "data.path")
-    path = Path(spec["path"]).expanduser()
-    if not path.is_absolute() and base_dir is not None:
-        path = Path(base_dir) / path
+    path = _joined(spec, base_dir)
     if not path.exists():
         raise DataError(f"{path}: no such file", "data.path")
     if not path.is_file():

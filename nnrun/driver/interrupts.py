@@ -40,6 +40,12 @@ class Interrupt(threading.Event):
         finally:
             self.held = False
 
+    def hold(self) -> None:
+        """From now on a signal is only noted, as in :meth:`held_off`, until the handlers are
+        restored: the sweep's last steps (the summary, sweep.json, the lock released) run
+        whole once its loop has ended, and the driver reports a signal that landed in them."""
+        self.held = True
+
     def raise_if_set(self) -> None:
         """KeyboardInterrupt if a signal was noted (and swallowed or held off)."""
         if self.is_set():

@@ -51,6 +51,7 @@ class SweepOutcome:
     write_error: str | None = None  # a write into the folder failed: the sweep stopped there
     signal: int | None = None  # the signal that interrupted it (None: Ctrl-C or none)
     budget_spent: str | None = None  # what ended the sweep early (see nnrun.driver.budget)
+    complete: bool = False  # every trial of the sweep has its record (a signal came after)
 
     @property
     def failed(self) -> int:
@@ -109,11 +110,15 @@ def run_sweep(spec: SweepSpec, *, out: Path, jobs: int | None = None, backend: s
     jobs = default_jobs() if jobs is None else jobs
     with ctrl_c_noted() as interrupt:
         try:
-            return _run(spec, Path(out), jobs, backend, scheduler, resume, interrupt, log,
-                        _SweepOptions(fail_fast, max_failures, live, worker, budget,
-                                      optuna_journal, started_at))
+            outcome = _run(spec, Path(out), jobs, backend, scheduler, resume, interrupt, log,
+                           _SweepOptions(fail_fast, max_failures, live, worker, budget,
+                                         optuna_journal, started_at))
         except KeyboardInterrupt:  # before the loop, which catches its own
             raise SweepInterrupted(interrupt.signum) from None
+    if interrupt.is_set() and not outcome.interrupted:  # held off in the last bookkeeping
+        outcome.interrupted = True
+        outcome.signal = None if interrupt.signum == signal.SIGINT else interrupt.signum
+    return outcome
 
 
 @dataclass
@@ -173,6 +178,9 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
         except KeyboardInterrupt:
             sweep.outcome.interrupted = True
         finally:
+            # whatever finished goes on disk whole: a signal from here on is only noted, and
+            # run_sweep reports it (not as one before the first trial)
+            interrupt.hold()
             sweep.finish()
     return sweep.outcome
 
@@ -369,6 +377,7 @@ class _SweepRun:
         file as it was (the records are what counts) and is noted in the outcome."""
         order = self.source.order
         self.outcome.counts = Counter(self.records[i].status for i in order if i in self.records)
+        self.outcome.complete = self.source.complete
         self.meta["trials"] = list(order)
         if self.source.complete and not self.outcome.interrupted and \
                 self.outcome.write_error is None:

@@ -78,13 +78,6 @@ class ResultsStore:
                 raise NnrunError(f"cannot write into the results folder {folder}: {reason}; "
                                  f"fix that or give another --out") from None
 
-    def clear(self) -> None:
-        """Forget every earlier trial of every sweep in the folder; plots are left alone."""
-        shutil.rmtree(self.trials_dir, ignore_errors=True)
-        for path in (self.layout.summary_csv, self.layout.sweep_json, self.layout.optuna_journal):
-            with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-
     def forget(self, trial_ids: Iterable[str]) -> list[str]:
         """Delete these trials' folders (``--no-resume``), and summary.csv, which is rebuilt;
         the other trials of the folder stay. Returns the ids of the folders that were there.
@@ -103,9 +96,6 @@ class ResultsStore:
         with contextlib.suppress(FileNotFoundError):
             self.layout.summary_csv.unlink()
         return removed
-
-    def trial_dir(self, trial_id: str) -> Path:
-        return self.layout.trial_dir(trial_id)
 
     # -- sweep.json and summary.csv --------------------------------------------------------
 

@@ -144,12 +144,27 @@ def check_loss(spec: SweepSpec, trials: Iterable[Trial], task: str) -> None:
             swept = space.get("loss")
             losses |= set(choices_of(swept) or []) if swept is not None else {spec.raw.get("loss")}
     if "cross_entropy" in losses:
-        where = spec.where("sweep.parameters.loss" if "loss" in spec.parameters else "loss")
+        key = _cross_entropy_key(spec)
         raise ConfigError([
-            f"{where}: loss: cross_entropy needs a classification task, and this data set is "
-            f"regression (its target holds numbers, not classes); use loss: mse, or set "
-            f"data.task: classification if the numbers are class labels"
+            f"{spec.where(key)}: {key}: cross_entropy needs a classification task, and this "
+            f"data set is regression (its target holds numbers, not classes); use loss: mse, or "
+            f"set data.task: classification if the numbers are class labels"
         ])
+
+
+def _cross_entropy_key(spec: SweepSpec) -> str:
+    """Where the file asks for cross_entropy, as messages name it: the first sub-space that
+    sweeps it (``sweep.parameters[1].loss[0]``, ``sweep.parameters.loss.choice[1]``), else the
+    base ``loss``."""
+    for index, space in enumerate(spec.spaces):
+        swept = space.get("loss")
+        choices = choices_of(swept) if swept is not None else None
+        if choices and "cross_entropy" in choices:
+            key = f"{spec.space_key(index)}.loss"
+            item = f"{key}{'' if isinstance(swept, list) else '.choice'}" \
+                   f"[{choices.index('cross_entropy')}]"
+            return item if item in spec.locations else key
+    return "loss"
 
 
 def describe_trials(trials: Iterable[Trial], parameters: Iterable[str]) -> list[dict[str, Any]]:

@@ -36,3 +36,19 @@ def test_a_swept_key_set_on_the_command_line_is_swept(cli, small_config: Path) -
                     "sweep.parameters.model.activation=[relu, sigmoid, tanh]")
     assert result.exit_code == 0, result.output
     assert "valid; 6 trials" in result.stdout and "note:" not in result.stderr
+
+
+def test_a_key_in_a_list_of_sub_spaces_is_set_by_the_index_of_its_sub_space(cli,
+                                                                           tmp_path: Path) -> None:
+    from helpers.configs import write_config
+
+    config = write_config(tmp_path / "spaces.yaml", changes={"sweep.parameters": [
+        {"optimizer.name": ["sgd"], "optimizer.lr": [0.05, 0.1]}, {"optimizer.name": ["adam"]}]})
+    result = invoke(cli, "validate", config, "--set", "sweep.parameters.optimizer.lr=[0.1]")
+    assert result.exit_code == 2, result.output
+    assert result.stderr.startswith(f"error: {config}: --set sweep.parameters.optimizer.lr: "
+                                    f"sweep.parameters: is a list of 2 sub-spaces, so a key in "
+                                    f"it is set through the index of its sub-space (0 to 1)")
+    result = invoke(cli, "validate", config, "--set", "sweep.parameters.1.optimizer.lr=[0.1, 0.01]")
+    assert result.exit_code == 0, result.output
+    assert "valid; 4 trials" in result.stdout

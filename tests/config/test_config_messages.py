@@ -93,6 +93,21 @@ def test_impossible_value_says_the_bound():
         "exp.yaml:4:7: optimizer.lr: found 0; it must be > 0.0"
 
 
+@pytest.mark.parametrize("text, message", [
+    ("optimizer:\n  betas: [0.9]\n", "exp.yaml:4:10: optimizer.betas: found [0.9]; expected 2 "
+                                       "values"),
+    ("optimizer:\n  betas: [0.9, 0.99, 0.5]\n",
+     "exp.yaml:4:10: optimizer.betas: found [0.9, 0.99, 0.5]; expected 2 values"),
+    ("metric: []\n", "exp.yaml:3:9: metric: found []; expected at least 1 value"),
+    ("metric: [val_loss, n_parameters]\ngoal: [minimize]\n",
+     "exp.yaml:4:7: goal: 1 goal for 2 metrics; give one goal a metric, in the same order"),
+    ("metric: [val_loss]\ngoal: [minimize, maximize]\n",
+     "exp.yaml:4:7: goal: 2 goals for 1 metric; give one goal a metric, in the same order"),
+], ids=["betas-short", "betas-long", "metric-empty", "one-goal", "one-metric"])
+def test_a_list_of_the_wrong_length_says_how_many_values_it_takes(text, message):
+    assert one_error(BASE + text) == message
+
+
 def test_missing_required_key_points_to_the_parent_line():
     assert one_error("seed: 0\ndata:\n  noise: 0.1\n") == (
         "exp.yaml:2:1: data.dataset: required key is missing; expected one of xor, moons, "

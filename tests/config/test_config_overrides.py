@@ -38,6 +38,37 @@ def test_override_of_sweep_parameters_keeps_dotted_key_whole():
     assert spec.parameters == {}
 
 
+SUB_SPACES = BASE + ("sweep:\n  parameters:\n    - optimizer.name: [sgd]\n"
+                     "      optimizer.momentum: [0.5, 0.9]\n    - optimizer.name: [adam]\n")
+
+
+def test_override_in_a_list_of_sub_spaces_names_one_by_its_index():
+    spec = load_config_text(SUB_SPACES, "x.yaml", [
+        "sweep.parameters.1.optimizer.lr=[0.1, 1e-2]",
+        "sweep.parameters.0.optimizer.momentum=[0.3]"])
+    assert spec.spaces == [{"optimizer.name": ["sgd"], "optimizer.momentum": [0.3]},
+                           {"optimizer.name": ["adam"], "optimizer.lr": [0.1, 0.01]}]
+    spec = load_config_text(SUB_SPACES, "x.yaml",
+                            ["sweep.parameters.1={optimizer.name: [rmsprop]}"])
+    assert spec.spaces[1] == {"optimizer.name": ["rmsprop"]}
+    # what is wrong with the value is named at the option, with the sub-space's index
+    assert one_error(SUB_SPACES, ("sweep.parameters.0.optimizer.lr=-1",)).startswith(
+        "exp.yaml: --set sweep.parameters.0.optimizer.lr: sweep.parameters[0].optimizer.lr: "
+        "found -1; expected a list of values")
+
+
+@pytest.mark.parametrize(("item", "message"), [
+    ("sweep.parameters.optimizer.lr=[0.1]",
+     "is a list of 2 sub-spaces, so a key in it is set through the index of its sub-space "
+     "(0 to 1), e.g. --set sweep.parameters.0.optimizer.lr=VALUE; --set sweep.parameters=VALUE "
+     "replaces the whole list"),
+    ("sweep.parameters.2.optimizer.lr=[0.1]", "has no sub-space 2: its sub-spaces are 0 to 1"),
+], ids=["no-index", "out-of-range"])
+def test_override_in_a_list_of_sub_spaces_without_a_valid_index(item: str, message: str):
+    key = item.partition("=")[0]
+    assert one_error(SUB_SPACES, (item,)) == f"exp.yaml: --set {key}: sweep.parameters: {message}"
+
+
 @pytest.mark.parametrize("item", ["optimizer.lr", "=3", "optimizer..lr=3", " =1", ".lr=1"])
 def test_malformed_override(item):
     line = one_error(BASE, (item,))

@@ -59,3 +59,54 @@ def test_a_set_given_to_the_cache_is_not_built_again(builds, tmp_path):
     assert cache.get_dataset(spec, tmp_path) is sent
     assert cache.get_dataset(spec, tmp_path, "float32").X_train.dtype == np.float32
     assert builds == []
+
+
+def _write_csv(path, step: int = 1, rows: int = 60) -> None:
+    """A small classification csv; another ``step`` (1 to 6) is other data in a file of the
+    same size, more ``rows`` a longer file."""
+    lines = "".join(f"{i * step % 7},{i % 5},{i % 2}\n" for i in range(rows))
+    path.write_text("a,b,label\n" + lines)
+
+
+def test_a_csv_that_changed_on_disk_is_read_again(builds, tmp_path):
+    import os
+
+    spec = {"dataset": "csv", "path": "d.csv", "target": "label"}
+    _write_csv(tmp_path / "d.csv")
+    first = cache.get_dataset(spec, tmp_path)
+    single = cache.get_dataset(spec, tmp_path, "float32")
+    assert cache.get_dataset(spec, tmp_path) is first and len(builds) == 1  # unchanged: kept
+    _write_csv(tmp_path / "d.csv", step=3)  # the same size: only its time tells
+    stat = (tmp_path / "d.csv").stat()
+    os.utime(tmp_path / "d.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+    again = cache.get_dataset(spec, tmp_path)
+    assert len(builds) == 2
+    fresh = load_dataset(spec, 0, tmp_path)
+    np.testing.assert_array_equal(again.X_train, fresh.X_train)
+    assert not np.array_equal(again.X_train, first.X_train)
+    cast = cache.get_dataset(spec, tmp_path, "float32")
+    assert cast is not single
+    np.testing.assert_array_equal(cast.X_train, fresh.X_train.astype(np.float32))
+    assert len(cache._DATASETS) == 2  # the old version and its cast are gone
+    _write_csv(tmp_path / "d.csv", rows=70)  # longer: its size tells
+    assert cache.get_dataset(spec, tmp_path) is not again and len(builds) == 3
+
+
+def test_a_set_sent_to_a_worker_that_kept_an_older_copy_takes_its_place(builds, tmp_path):
+    """A dask worker kept from an earlier sweep: the new set the driver sends is the one
+    served, whether the worker sees the file (it changed: another key) or not (then it cannot
+    tell, and the sender has just read it)."""
+    spec = {"dataset": "csv", "path": "d.csv", "target": "label"}
+    older = load_dataset({"dataset": "moons", "n_samples": 100}, 0)
+    newer = load_dataset({"dataset": "moons", "n_samples": 100}, 1)
+    cache.cache_dataset(spec, tmp_path, older)  # no such file here: another machine's
+    assert cache.get_dataset(spec, tmp_path) is older
+    cache.cache_dataset(spec, tmp_path, newer)
+    assert cache.get_dataset(spec, tmp_path) is newer
+    assert cache.get_dataset(spec, tmp_path, "float32").X_train.dtype == np.float32
+    _write_csv(tmp_path / "d.csv")  # a worker that sees the file
+    cache.cache_dataset(spec, tmp_path, older)
+    _write_csv(tmp_path / "d.csv", rows=70)
+    cache.cache_dataset(spec, tmp_path, newer)
+    assert cache.get_dataset(spec, tmp_path) is newer
+    assert builds == []

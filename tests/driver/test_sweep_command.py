@@ -123,6 +123,9 @@ def test_dry_run_of_a_bayes_sweep_says_what_it_will_propose(cli, tmp_path: Path)
     assert "0 trials" not in result.stdout
     assert "30 configurations proposed by TPE" in result.stdout
     assert not (tmp_path / "out").exists()
+    budgeted = invoke(cli, "sweep", ROOT / "experiments" / "bayes.yaml", "--dry-run",
+                      "--max-trials", "4")
+    assert "; --max-trials 4: at most 4 of them start in this run;" in budgeted.stdout
 
 
 def test_cross_entropy_on_a_regression_csv_is_a_config_error(cli, tmp_path: Path) -> None:
@@ -138,7 +141,8 @@ def test_cross_entropy_on_a_regression_csv_is_a_config_error(cli, tmp_path: Path
     swept = tmp_path / "swept.yaml"
     swept.write_text(config.read_text() + "sweep:\n  parameters:\n    loss: [mse, cross_entropy]\n")
     result = invoke(cli, "sweep", swept, "--out", tmp_path / "out")
-    assert result.exit_code == 2 and "swept.yaml:9:11: loss: cross_entropy" in result.stderr
+    assert result.exit_code == 2 and ("swept.yaml:9:17: sweep.parameters.loss[1]: "
+                                         "cross_entropy") in result.stderr
     result = invoke(cli, "sweep", config, "--out", tmp_path / "out", "--set", "loss=mse")
     assert result.exit_code == 0, result.output
 
@@ -399,3 +403,30 @@ def test_ctrl_c_inside_a_finaliser_is_noted_not_lost(monkeypatch) -> None:
         time.sleep(1)
     assert ctrl_c.is_set()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def _listed_trials(stdout: str) -> list[str]:
+    """The trial ids of --dry-run's table."""
+    return [line.split()[0] for line in stdout.splitlines()[2:]]
+
+
+@pytest.mark.parametrize("changes", [{}, {"sweep.method": "halving", "sweep.min_epochs": 1,
+                                         "train.epochs": 3}], ids=["grid", "halving"])
+def test_dry_run_lists_the_trials_max_trials_starts(cli, tmp_path: Path,
+                                                   changes: dict) -> None:
+    config = write_config(tmp_path / "small.yaml", changes=changes)
+    method = changes.get("sweep.method", "grid")
+    everything = invoke(cli, "sweep", config, "--dry-run")
+    assert everything.stdout.startswith(f"small: 4 trials ({method})\n"), everything.stdout
+    dry = invoke(cli, "sweep", config, "--dry-run", "--max-trials", "2")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.startswith(f"small: the first 2 of 4 trials ({method}), those "
+                                 f"--max-trials 2 starts"), dry.stdout
+    listed = _listed_trials(dry.stdout)
+    assert listed == _listed_trials(everything.stdout)[:2]
+    run = invoke(cli, "sweep", config, "--out", tmp_path / "out", "-j", "1", "--max-trials", "2")
+    assert run.exit_code == 0, run.output
+    started = {path.name for path in (tmp_path / "out" / "small" / "trials").iterdir()}
+    assert started == set(listed)
+    more = invoke(cli, "sweep", config, "--dry-run", "--max-trials", "9")
+    assert _listed_trials(more.stdout) == _listed_trials(everything.stdout)

@@ -172,3 +172,56 @@ def test_a_signal_while_a_result_is_written_leaves_it_in_the_summary(
     with (tmp_path / "small" / "summary.csv").open() as handle:
         assert [row["trial"] for row in csv.DictReader(handle)] == written
     assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def _sigterm_in_finish(monkeypatch) -> None:
+    """Send SIGTERM as the driver starts its last bookkeeping, once every trial has ended."""
+    import os
+
+    from nnrun.driver.sweep import _SweepRun
+
+    real = _SweepRun.finish
+
+    def finish_with_a_signal(self) -> None:
+        os.kill(os.getpid(), signal.SIGTERM)  # handled at once, inside finish
+        real(self)
+
+    monkeypatch.setattr(_SweepRun, "finish", finish_with_a_signal)
+
+
+def test_a_signal_in_the_last_bookkeeping_is_not_one_before_the_first_trial(
+        small_config: Path, tmp_path: Path, monkeypatch) -> None:
+    """The summary and sweep.json are written whole, and the outcome says the sweep ended
+    with every trial saved (it used to raise SweepInterrupted: "before the first trial")."""
+    import csv
+
+    from helpers.workers import quick
+
+    from nnrun.config import load_config
+    from nnrun.driver.sweep import run_sweep
+
+    _sigterm_in_finish(monkeypatch)
+    outcome = run_sweep(load_config(small_config), out=tmp_path, jobs=1, live=False,
+                        log=lambda message: None, worker=quick)
+    assert outcome.interrupted and outcome.signal == signal.SIGTERM and outcome.complete
+    assert sum(outcome.counts.values()) == 4
+    folder = tmp_path / "small"
+    with (folder / "summary.csv").open() as handle:
+        assert len(list(csv.DictReader(handle))) == 4
+    meta = json.loads((folder / "sweep.json").read_text())
+    assert len(meta["trials"]) == 4 and meta["finished_at"] is not None
+    assert _lock_is_free(folder)
+    assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
+
+
+def test_the_command_says_every_trial_is_saved_when_the_signal_came_after_the_last(
+        small_config: Path, tmp_path: Path, monkeypatch) -> None:
+    from helpers.cli import invoke
+    from typer.testing import CliRunner
+
+    _sigterm_in_finish(monkeypatch)
+    result = invoke(CliRunner(), "sweep", small_config, "--out", tmp_path, "--jobs", "1")
+    assert result.exit_code == 128 + signal.SIGTERM, result.output
+    assert "before the first trial" not in result.stderr
+    assert (f"interrupted by SIGTERM after the last trial: all 4 trials are saved in "
+            f"{tmp_path / 'small'}, with the summary") in result.stderr

@@ -210,6 +210,25 @@ def test_a_file_data_set_is_sent_by_the_driver_once(cluster: str, cli,
     assert summary_metrics(tmp_path / "dask" / "fromfile") == expected and len(expected) == 3
 
 
+def test_a_data_file_changed_between_two_sweeps_is_not_served_from_a_worker_s_cache(
+        cluster: str, cli, tmp_path: Path) -> None:
+    """The cluster's workers outlive a sweep: the second one, on the file as it is now, trains
+    on what the driver sends, not on the copy the workers kept from the first."""
+    config = tmp_path / "fromfile.yaml"
+    config.write_text(NPZ)
+    for seed, out in ((0, "before"), (1, "after")):
+        X = np.random.default_rng(seed).normal(size=(120, 3))
+        np.savez(tmp_path / "points.npz", X=X, y=(X[:, 0] + X[:, 1] > 0).astype(int))
+        dask = run_cli("sweep", config, "--out", tmp_path / out, "--backend", "dask",
+                       "--scheduler", cluster)
+        assert dask.returncode == 0, dask.stderr
+    loky = invoke(cli, "sweep", config, "--out", tmp_path / "loky", "--jobs", "2")
+    assert loky.exit_code == 0, loky.output
+    expected = summary_metrics(tmp_path / "loky" / "fromfile")
+    assert summary_metrics(tmp_path / "after" / "fromfile") == expected
+    assert summary_metrics(tmp_path / "before" / "fromfile") != expected
+
+
 def test_a_worker_killed_mid_sweep_loses_no_trial(tmp_path: Path) -> None:
     from distributed import Client
 

@@ -117,14 +117,6 @@ def test_the_lock_of_a_killed_holder_is_free_at_once(tmp_path: Path) -> None:
     lock.release()
 
 
-def test_clear_forgets_trials(tmp_path: Path) -> None:
-    store = ResultsStore(tmp_path)
-    store.write_trial({"seed": 1}, record("abc"), **ARTIFACTS)
-    store.write_summary([record("abc")], [], "classification")
-    store.clear()
-    assert store.read_result("abc") is None and not (tmp_path / "summary.csv").exists()
-
-
 def test_forget_deletes_only_the_trials_named(tmp_path: Path) -> None:
     store = ResultsStore(tmp_path)
     for trial_id in ("abc", "def"):

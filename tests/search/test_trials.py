@@ -306,6 +306,41 @@ def test_grid_size_property(activations, widths, repeats):
     assert len({t.id for t in trials}) == len(trials)
 
 
+# --- the loss a regression data set cannot take -------------------------------------------------
+
+CROSS_ENTROPY_AT = {
+    # the base loss, under a list of sub-spaces that do not sweep it
+    "base": ("loss: cross_entropy\nsweep:\n  parameters:\n    - optimizer.name: [sgd]\n"
+             "    - optimizer.name: [adam]\n", "s.yaml:1:7: loss:"),
+    # the second sub-space sweeps it, as the second value of its list
+    "sub-space": ("loss: mse\nsweep:\n  parameters:\n    - optimizer.name: [sgd]\n"
+                  "    - optimizer.name: [adam]\n      loss: [mse, cross_entropy]\n",
+                  "s.yaml:6:19: sweep.parameters[1].loss[1]:"),
+    # one sub-space sweeps mse only: the other trains the base cross_entropy
+    "base-beside-a-sub-space": ("loss: cross_entropy\nsweep:\n  parameters:\n"
+                                "    - optimizer.name: [sgd]\n      loss: [mse]\n"
+                                "    - optimizer.name: [adam]\n", "s.yaml:1:7: loss:"),
+    "mapping": ("loss: mse\nsweep:\n  parameters:\n    loss: [mse, cross_entropy]\n",
+                "s.yaml:4:17: sweep.parameters.loss[1]:"),
+    "choice": ("loss: mse\nsweep:\n  method: random\n  samples: 2\n  parameters:\n"
+               "    loss: {choice: [cross_entropy, mse]}\n",
+               "s.yaml:6:21: sweep.parameters.loss.choice[0]:"),
+}
+
+
+@pytest.mark.parametrize("name", list(CROSS_ENTROPY_AT))
+def test_cross_entropy_on_regression_names_the_line_that_asks_for_it(name: str) -> None:
+    from nnrun.search import check_loss
+
+    text, where = CROSS_ENTROPY_AT[name]
+    spec = spec_of(text + "data: {dataset: spirals}\n")  # last: the lines above stay put
+    with pytest.raises(ConfigError) as raised:
+        check_loss(spec, expand(spec), "regression")
+    assert raised.value.errors[0].startswith(f"{where} cross_entropy needs a classification "
+                                             f"task, and this data set is regression"), \
+        raised.value.errors
+
+
 # --- metric, and the --dry-run table -------------------------------------------------------------
 
 
@@ -341,11 +376,11 @@ def test_resolve_objectives_of_several_metrics(lines, expected):
     ("metric: [val_accuracy, n_parameters]\ngoal: maximize\n",
      r"s\.yaml:3:7: goal: 2 metrics need 2 goals, one each"),
     ("metric: [val_accuracy, n_parameters]\ngoal: [maximize]\n",
-     r"s\.yaml:3:7: goal: 1 goals for 2 metrics"),
+     r"s\.yaml:3:7: goal: 1 goal for 2 metrics"),
     ("metric: [val_loss, val_loss]\n", r"s\.yaml:2:9: metric: val_loss named twice"),
     ("goal: [maximize, minimize]\n", r"s\.yaml:2:7: goal: a list of goals needs a list of "
      "metrics"),
-    ("metric: []\n", r"s\.yaml:2:9: metric: found \[\]; expected 1 values"),
+    ("metric: []\n", r"s\.yaml:2:9: metric: found \[\]; expected at least 1 value"),
     ("metric: [val_accuracy, size]\n", r"s\.yaml:2:24: metric\[1\]: 'size' is not allowed; "
      "expected one of train_loss"),
     ("metric: size\n", r"s\.yaml:2:9: metric: 'size' is not allowed"),
