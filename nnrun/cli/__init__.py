@@ -10,6 +10,7 @@ imported inside the commands so that `nnrun --help` starts fast.
 from __future__ import annotations
 
 import os
+import sys
 
 # Each module registers its commands on app, in the order --help lists them.
 # isort: off
@@ -26,4 +27,10 @@ def main() -> None:
     """The console script's entry point."""
     # matplotlib (imported by plots and by the mnist1d package) must never look for a display.
     os.environ.setdefault("MPLBACKEND", "Agg")
-    app()
+    try:
+        app()
+    finally:
+        # a sweep's loky workers, idle now: killed, the process exits sooner than when loky
+        # asks them to stop at exit (imported only if a command used them)
+        if "nnrun.execution.local" in sys.modules:
+            sys.modules["nnrun.execution.local"].stop_idle_workers()

@@ -13,7 +13,7 @@ from nnrun.execution.base import (
     Worker,
     failed_result,
 )
-from nnrun.execution.local import start_workers
+from nnrun.execution.local import start_workers, stop_idle_workers
 from nnrun.execution.worker import run_task
 
 __all__ = [
@@ -28,4 +28,5 @@ __all__ = [
     "iter_results",
     "run_task",
     "start_workers",
+    "stop_idle_workers",
 ]

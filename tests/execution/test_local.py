@@ -115,3 +115,50 @@ def test_workers_started_early_are_the_ones_the_trials_run_on() -> None:
     seen = {result.record.error for _, result in iter_loky(ListSource(make_tasks(2)), 2,
                                                               imported)}
     assert seen == {"nnrun.core.training,nnrun.execution.worker"}
+
+
+@pytest.mark.parametrize("trials", [2, 0])
+def test_idle_workers_are_killed_at_the_end_without_loky_tripping_up(trials: int) -> None:
+    import threading
+    import time
+
+    from nnrun.execution import start_workers, stop_idle_workers
+
+    start_workers(2)
+    pids = _worker_pids()
+    list(iter_loky(ListSource(make_tasks(trials)), 2, quick))  # 0: a sweep with nothing to do
+    errors: list[BaseException] = []
+    threading.excepthook, previous = (lambda args: errors.append(args.exc_value),
+                                      threading.excepthook)
+    try:
+        stop_idle_workers()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(_alive(pid) for pid in pids):
+            time.sleep(0.05)
+    finally:
+        threading.excepthook = previous
+    assert not any(_alive(pid) for pid in pids)
+    assert errors == []  # no traceback from loky's manager thread
+    results = list(iter_loky(ListSource(make_tasks(2)), 2, quick))  # a fresh pool next time
+    assert not {result.pid for _, result in results} & pids
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        waited, _ = os.waitpid(pid, os.WNOHANG)
+    except ChildProcessError:
+        return False
+    return waited == 0
+
+
+def test_the_command_ends_its_workers_cleanly_also_with_nothing_to_train(tmp_path) -> None:
+    from helpers.cli import run_nnrun
+    from helpers.configs import SMALL, write_config
+
+    config = write_config(tmp_path / "small.yaml", SMALL)
+    for _ in range(2):  # the second run resumes everything: its workers had nothing to do
+        done = run_nnrun("sweep", config, "--jobs", "2", "--out", tmp_path / "out")
+        assert done.returncode == 0, done.stderr
+        assert "Traceback" not in done.stderr and "Exception in thread" not in done.stderr
