@@ -29,7 +29,7 @@ def read_features(path: Path, model: Model) -> np.ndarray:
     if path.suffix.lower() == ".npz":
         name = data.get("x_array") or "X"
         return model.features(_npz_features(path, name), source=f"{path}: {name}")
-    from nnrun.data._files import read_frame
+    from nnrun.data import read_frame
 
     # the sweep's delimiter (data.delimiter), or read off the header line as the sweep did
     frame = read_frame(path, data.get("delimiter"))

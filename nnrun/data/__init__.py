@@ -19,6 +19,7 @@ fast.
 """
 
 from nnrun.data._builtin import EXTRA_HINT
+from nnrun.data._files import read_frame
 from nnrun.data._splits import MAX_AUTO_CLASSES
 from nnrun.data.dataset import Dataset
 from nnrun.data.load import DATASETS, DEFAULTS, TASKS, load_dataset
@@ -34,4 +35,5 @@ __all__ = [
     "Dataset",
     "load_dataset",
     "make_synthetic",
+    "read_frame",
 ]
