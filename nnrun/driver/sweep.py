@@ -378,6 +378,7 @@ class _SweepRun:
         order = self.source.order
         self.outcome.counts = Counter(self.records[i].status for i in order if i in self.records)
         self.outcome.complete = self.source.complete
+        self.outcome.n_trials = self.source.n_trials  # bayes: known once it has proposed them
         self.meta["trials"] = list(order)
         if self.source.complete and not self.outcome.interrupted and \
                 self.outcome.write_error is None:

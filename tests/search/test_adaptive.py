@@ -425,6 +425,20 @@ def test_bayes_sweep_resumes_after_a_kill_to_the_same_trials(tmp_path: Path) -> 
     assert fourth.resumed == 8 and summary(fourth.folder) == summary(third.folder)
 
 
+def test_bayes_on_a_space_smaller_than_its_samples_counts_each_configuration_once(
+        tmp_path: Path) -> None:
+    # two configurations, six proposals: TPE proposes them again, and they are not trained again
+    changes = {"sweep.parameters": {"optimizer.lr": [0.01, 0.1]}, "sweep.samples": 6}
+    spec = load_config(write(tmp_path, BAYES, changes))
+    outcome = run_sweep(spec, out=tmp_path / "out", jobs=1, live=False, log=quiet)
+    assert outcome.n_trials == 2 and sum(outcome.counts.values()) == 2
+    assert outcome.complete
+    sweep_json = json.loads((outcome.folder / "sweep.json").read_text())
+    assert len(sweep_json["trials"]) == 2 and sweep_json["finished_at"] is not None
+    again = run_sweep(spec, out=tmp_path / "out", jobs=1, live=False, log=quiet)
+    assert (again.n_trials, again.resumed) == (2, 2)
+
+
 def test_bayes_with_halving_as_pruner_stops_poor_trials(tmp_path: Path) -> None:
     spec = load_config(write(tmp_path, BAYES, {"train.epochs": 9, "sweep.early_stop": "halving",
                                                "sweep.min_epochs": 1}))
