@@ -86,6 +86,9 @@ class Checker:
             return {}
         spaces = []
         for index, space in enumerate(parameters):
+            if space == {} and index in self.reader.emptied:
+                spaces.append({})  # --set fixed each of its keys: the base configuration
+                continue
             if not isinstance(space, dict) or not space:
                 what = "an empty sub-space" if space == {} else f"found {show(space)}"
                 self.fail((*where, index), f"{what}; a sub-space is a mapping of dotted keys "

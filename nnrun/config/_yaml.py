@@ -85,6 +85,9 @@ class Reader:
         self._override = ""
         self._nodes = 0
         self.notes: list[str] = []  # what an override did that the user should hear of
+        # the sub-spaces of a list that --set KEY=VALUE left with no key (not those the file
+        # or a --set of sweep.parameters writes empty, which are errors)
+        self.emptied: set[int] = set()
 
     def fail(self, loc: Loc, key: str, message: str) -> None:
         self.problems.append((loc, key, message))
@@ -235,23 +238,56 @@ class Reader:
         self._place(document, path, value, Loc(override=key))
         if path[: len(_SWEPT)] != _SWEPT:
             self._unsweep(document, key, item)
+        if _SWEPT[: len(path)] == path:
+            self.emptied.clear()  # a new sweep.parameters, as written
+        elif path[: len(_SWEPT)] == _SWEPT and isinstance(path[len(_SWEPT)], int):
+            self.emptied.discard(path[len(_SWEPT)])  # a sub-space written again
 
     def _unsweep(self, document: dict[str, Any], key: str, item: str) -> None:
         """``--set KEY=VALUE`` wins over the sweep, as on Hydra's command line: the swept keys
-        at or under KEY leave ``sweep.parameters``, with a note."""
+        at or under KEY leave ``sweep.parameters`` (every sub-space of a list that sweeps them),
+        with a note for each key. A sub-space left with no key stands for the one configuration
+        of the base file (the checker refuses an empty sub-space written as such)."""
         sweep = document.get("sweep")
         parameters = sweep.get("parameters") if isinstance(sweep, dict) else None
-        if not isinstance(parameters, dict):
+        if isinstance(parameters, dict):
+            for swept, place in self._take_out(parameters, _SWEPT, key):
+                self.notes.append(f"note: --set {item.strip()} fixes {swept}, which "
+                                  f"sweep.parameters varied{place}: it is no longer swept")
             return
-        for swept in [k for k in parameters if k == key or str(k).startswith(key + ".")]:
-            where = self.key_at.get((*_SWEPT, swept))
-            place = f" ({where.render(self.filename)})" if where else ""
-            del parameters[swept]
-            for table in (self.key_at, self.value_at):
-                for old in [p for p in table if p[: len(_SWEPT) + 1] == (*_SWEPT, swept)]:
-                    del table[old]
+        if not isinstance(parameters, list):
+            return
+        varied: dict[str, list[str]] = {}  # swept key -> the sub-spaces that swept it
+        emptied = []
+        for index, space in enumerate(parameters):
+            if not isinstance(space, dict):
+                continue  # the checker says what is wrong with it
+            taken = self._take_out(space, (*_SWEPT, index), key)
+            for swept, place in taken:
+                varied.setdefault(swept, []).append(f"sweep.parameters[{index}].{swept}{place}")
+            if taken and not space:
+                self.emptied.add(index)
+                emptied.append(f"sweep.parameters[{index}]")
+        for swept, names in varied.items():
             self.notes.append(f"note: --set {item.strip()} fixes {swept}, which "
-                              f"sweep.parameters varied{place}: it is no longer swept")
+                              f"{_and(names)} varied: it is no longer swept")
+        if emptied:
+            self.notes[-1] += (f"; {_and(emptied)}, left with no key, "
+                               f"{'is' if len(emptied) == 1 else 'are each'} the base "
+                               f"configuration of the file (one trial)")
+
+    def _take_out(self, space: dict[str, Any], where: tuple, key: str) -> list[tuple[str, str]]:
+        """Remove from ``space`` (at ``where``) the swept keys at or under ``key``, and their
+        locations; each one's name and, in brackets, where it was written."""
+        taken = []
+        for swept in [k for k in space if k == key or str(k).startswith(key + ".")]:
+            at = self.key_at.get((*where, swept))
+            taken.append((swept, f" ({at.render(self.filename)})" if at else ""))
+            del space[swept]
+            for table in (self.key_at, self.value_at):
+                for old in [p for p in table if p[: len(where) + 1] == (*where, swept)]:
+                    del table[old]
+        return taken
 
     def _place(self, document: dict[str, Any], path: tuple, value: Any, here: Loc) -> None:
         """Put an override's value at ``path``, making the mappings on the way, and locate the
@@ -300,6 +336,11 @@ def _swept_path(document: dict[str, Any], rest: str) -> tuple | str:
     if not isinstance(spaces[int(index)], dict):
         return (rest,)  # not a mapping: the checker says what is wrong with that sub-space
     return (int(index), key) if dot else (int(index),)  # "1." is malformed: key "" says so
+
+
+def _and(names: list[str]) -> str:
+    """``a``, ``a and b``, ``a, b and c``."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _syntax_message(error: yaml.MarkedYAMLError, text: str) -> str:

@@ -57,6 +57,68 @@ def test_override_in_a_list_of_sub_spaces_names_one_by_its_index():
         "found -1; expected a list of values")
 
 
+def test_setting_a_key_swept_in_sub_spaces_takes_it_out_of_each_with_a_note():
+    text = SUB_SPACES + "      optimizer.momentum: [0.1]\n"
+    spec = load_config_text(text, "x.yaml", ["optimizer.momentum=0.3"])
+    assert spec.spaces == [{"optimizer.name": ["sgd"]}, {"optimizer.name": ["adam"]}]
+    assert spec.raw["optimizer"]["momentum"] == 0.3
+    assert spec.notes == [
+        "note: --set optimizer.momentum=0.3 fixes optimizer.momentum, which "
+        "sweep.parameters[0].optimizer.momentum (x.yaml:6:7) and "
+        "sweep.parameters[1].optimizer.momentum (x.yaml:8:7) varied: it is no longer swept"]
+    assert "sweep.parameters.0.optimizer.momentum" not in spec.locations
+    # only the sub-spaces that sweep the key are named
+    spec = load_config_text(SUB_SPACES, "x.yaml", ["optimizer.momentum=0.3"])
+    assert spec.notes == [
+        "note: --set optimizer.momentum=0.3 fixes optimizer.momentum, which "
+        "sweep.parameters[0].optimizer.momentum (x.yaml:6:7) varied: it is no longer swept"]
+
+
+def test_a_sub_space_emptied_by_set_is_the_base_configuration():
+    spec = load_config_text(SUB_SPACES, "x.yaml", ["optimizer.name=adam"])
+    assert spec.spaces == [{"optimizer.momentum": [0.5, 0.9]}, {}]
+    assert spec.notes == [
+        "note: --set optimizer.name=adam fixes optimizer.name, which "
+        "sweep.parameters[0].optimizer.name (x.yaml:5:7) and sweep.parameters[1].optimizer.name "
+        "(x.yaml:7:7) varied: it is no longer swept; sweep.parameters[1], left with no key, is "
+        "the base configuration of the file (one trial)"]
+    spec = load_config_text(SUB_SPACES, "x.yaml", ["optimizer={name: sgd}"])
+    assert spec.spaces == [{}, {}]
+    assert spec.notes[-1].endswith("; sweep.parameters[0] and sweep.parameters[1], left with "
+                                   "no key, are each the base configuration of the file (one "
+                                   "trial)")
+
+
+def test_an_empty_sub_space_written_in_the_file_or_by_set_is_still_an_error():
+    message = "sweep.parameters[1]: an empty sub-space; a sub-space is a mapping"
+    in_file = BASE + "sweep:\n  parameters:\n    - optimizer.name: [sgd]\n    - {}\n"
+    assert one_error(in_file) == f"exp.yaml:6:7: {message} of dotted keys to values, e.g. " \
+        "{optimizer.name: [adam], optimizer.lr: [0.001, 0.01]}"
+    assert one_error(SUB_SPACES, ("sweep.parameters.1={}",)).startswith(
+        f"exp.yaml: --set sweep.parameters.1: {message}")
+    # emptied by --set KEY=VALUE, then written empty: the writing stands, and is refused
+    assert one_error(SUB_SPACES, ("optimizer.name=adam", "sweep.parameters.1={}")).startswith(
+        f"exp.yaml: --set sweep.parameters.1: {message}")
+    written = "sweep={parameters: [{optimizer.name: [sgd]}, {}]}"
+    assert one_error(SUB_SPACES, ("optimizer.name=adam", written)).startswith(
+        f"exp.yaml: --set sweep: {message}")
+
+
+def test_a_sub_space_emptied_by_set_can_be_swept_again_by_its_index():
+    spec = load_config_text(SUB_SPACES, "x.yaml", [
+        "optimizer.name=adam", "sweep.parameters.1.optimizer.lr=[0.1, 1e-2]",
+        "sweep.parameters.0.optimizer.momentum=[0.3]"])
+    assert spec.spaces == [{"optimizer.momentum": [0.3]}, {"optimizer.lr": [0.1, 0.01]}]
+    # a key set after its sub-space's index is swept again: --set wins over the sweep
+    spec = load_config_text(SUB_SPACES, "x.yaml", [
+        "sweep.parameters.1.optimizer.lr=[0.1]", "optimizer.lr=0.5"])
+    assert spec.spaces == [{"optimizer.name": ["sgd"], "optimizer.momentum": [0.5, 0.9]},
+                           {"optimizer.name": ["adam"]}]
+    assert spec.notes[0].startswith("note: --set optimizer.lr=0.5 fixes optimizer.lr, which "
+                                    "sweep.parameters[1].optimizer.lr (x.yaml: --set "
+                                    "sweep.parameters.1.optimizer.lr) varied")
+
+
 @pytest.mark.parametrize(("item", "message"), [
     ("sweep.parameters.optimizer.lr=[0.1]",
      "is a list of 2 sub-spaces, so a key in it is set through the index of its sub-space "

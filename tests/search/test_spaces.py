@@ -106,6 +106,35 @@ def test_a_configuration_two_sub_spaces_make_is_trained_once() -> None:
     assert [t.params["optimizer.lr"] for t in expand(spec_of(text))] == [0.1, 0.3, 1.0]
 
 
+def test_a_key_set_on_the_command_line_leaves_the_sub_spaces_that_sweep_it() -> None:
+    trials = expand(load_config_text(SPACES, "s.yaml", ["optimizer.momentum=0.5"]))
+    assert [(t.space, t.params) for t in trials] == [
+        (0, {"optimizer.name": "sgd"}),
+        (1, {"optimizer.name": "adam", "optimizer.betas": [0.9, 0.999], "optimizer.lr": 0.01}),
+        (1, {"optimizer.name": "adam", "optimizer.betas": [0.8, 0.99], "optimizer.lr": 0.01}),
+    ]
+    assert [t.config["optimizer"]["momentum"] for t in trials] == [0.5, 0.5, 0.5]
+
+
+def test_a_sub_space_emptied_on_the_command_line_is_one_trial_of_the_base_config() -> None:
+    def sub_spaces(rates: str) -> str:
+        return BASE + (f"sweep:\n  parameters:\n    - optimizer.lr: {rates}\n"
+                       "    - optimizer.name: [sgd]\n")
+
+    overrides = ["optimizer.name=adam"]
+    trials = expand(load_config_text(sub_spaces("[0.3, 0.5]"), "s.yaml", overrides))
+    assert [(t.space, t.params) for t in trials] == [
+        (0, {"optimizer.lr": 0.3}), (0, {"optimizer.lr": 0.5}), (1, {})]
+    assert trials[2].config["optimizer"] == {
+        **trials[0].config["optimizer"], "name": "adam", "lr": 0.1}
+    unswept = load_config_text(BASE, "s.yaml", overrides)
+    assert trials[2].id == expand(unswept)[0].id
+    # the base configuration (lr 0.1) is one of the first sub-space's too: trained once
+    trials = expand(load_config_text(sub_spaces("[0.1, 0.5]"), "s.yaml", overrides))
+    assert [(t.space, t.params) for t in trials] == [
+        (0, {"optimizer.lr": 0.1}), (0, {"optimizer.lr": 0.5})]
+
+
 def test_random_draws_from_every_sub_space_reproducibly() -> None:
     text = BASE + """\
 sweep:
