@@ -154,7 +154,7 @@ def _print_dry_run(spec: SweepSpec, budget: Budget) -> None:
               f"known before the sweep runs")
         return
     trials = expand(spec)
-    title = f"{spec.name}: {len(trials)} trials ({spec.method})"
+    title = f"{spec.name}: {len(trials)} trial{'' if len(trials) == 1 else 's'} ({spec.method})"
     if limit is not None and limit < len(trials):
         # grid, random and halving start their trials in this order (halving: its first rung)
         title = (f"{spec.name}: the first {limit} of {len(trials)} trials ({spec.method}), "

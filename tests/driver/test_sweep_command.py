@@ -430,3 +430,11 @@ def test_dry_run_lists_the_trials_max_trials_starts(cli, tmp_path: Path,
     assert started == set(listed)
     more = invoke(cli, "sweep", config, "--dry-run", "--max-trials", "9")
     assert _listed_trials(more.stdout) == _listed_trials(everything.stdout)
+
+
+def test_dry_run_of_one_trial_says_trial(cli, tmp_path: Path) -> None:
+    config = write_config(tmp_path / "small.yaml",
+                          changes={"sweep.parameters": {"optimizer.lr": [0.1]}})
+    dry = invoke(cli, "sweep", config, "--dry-run")
+    assert dry.exit_code == 0, dry.output
+    assert dry.stdout.startswith("small: 1 trial (grid)\n"), dry.stdout
