@@ -6,6 +6,7 @@ there is no chromium (.ci/run installs it)."""
 from __future__ import annotations
 
 import io
+import itertools
 from pathlib import Path
 
 import helpers.results as fx
@@ -154,3 +155,54 @@ def test_a_screenshot_is_not_blank(page, tmp_path):
     # a blank or unstyled page has a handful of colours; charts have hundreds, some saturated
     coloured = sum(1 for r, g, b in pixels if max(r, g, b) - min(r, g, b) > 40)
     assert len(set(pixels)) > 200 and coloured > 0.005 * len(pixels)
+
+
+@pytest.fixture(scope="module")
+def log_page(tmp_path_factory):
+    """A report whose losses fall over 2.5 decades: log axes for the losses and the gradients."""
+    from nnrun.views.plots import plot_results
+
+    folder = fx.falling_losses(tmp_path_factory.mktemp("browser") / "falling")
+    plot_results(folder)
+    with chromium() as driver:
+        open_report(driver, folder / "plots" / "report.html")
+        yield driver
+
+
+def y_tick_labels(driver, chart: str) -> list[dict]:
+    """The y tick labels plotly drew in a chart: their text and their box on the page."""
+    return driver.execute_script("""
+        return Array.from(document.querySelectorAll('#' + arguments[0] + ' .ytick text'))
+            .map(e => { const r = e.getBoundingClientRect();
+                        return {text: e.textContent, top: r.top, bottom: r.bottom}; });""",
+                                 chart)
+
+
+@pytest.mark.parametrize("chart", ["curves-loss", "gradients"])
+def test_a_log_axis_labels_1_2_5_not_every_minor_tick(log_page, chart, tmp_path):
+    """plotly labels every minor tick of a range of a few decades (9, 0.01, 2, 3, ... 9, 0.1,
+    2, ...): the report labels 0.01, 0.02, 0.05, 0.1 only, each inside the axis, none touching
+    the next."""
+    element = log_page.find_element("id", chart)
+    log_page.execute_script("arguments[0].scrollIntoView()", element)
+    element.screenshot(str(tmp_path / f"{chart}.png"))  # to look at: pytest --basetemp=DIR
+    low, high = (10 ** bound for bound in log_page.execute_script(
+        "return document.getElementById(arguments[0])._fullLayout.yaxis.range", chart))
+    labels = y_tick_labels(log_page, chart)
+    values = [float(label["text"]) for label in labels]
+    assert len(values) >= 4
+    assert all(low <= v <= high for v in values), (values, low, high)
+    assert {f"{v:.0e}"[0] for v in values} <= {"1", "2", "5"}, values
+    boxes = sorted((label["top"], label["bottom"]) for label in labels)
+    assert all(above[1] <= below[0] for above, below in itertools.pairwise(boxes)), boxes
+
+
+def test_the_gradient_axis_stays_when_another_trial_is_picked(log_page):
+    before = [label["text"] for label in y_tick_labels(log_page, "gradients")]
+    row = log_page.find_elements("css selector", "#leaderboard tbody tr")[-1]
+    log_page.execute_script("arguments[0].scrollIntoView()", row)
+    row.click()
+    title = log_page.execute_script(
+        "return document.getElementById('gradients')._fullLayout.title.text")
+    assert row.get_attribute("data-trial") in title
+    assert [label["text"] for label in y_tick_labels(log_page, "gradients")] == before

@@ -121,3 +121,36 @@ def test_two_sweeps_of_one_name_are_refused(sweeps, cli, tmp_path):
     result = invoke(cli, "plot", sweeps["grid"], sweeps["grid"], "--out", tmp_path / "x")
     assert result.exit_code == 2
     assert "the same name" in result.stderr
+
+
+def test_a_log_axis_is_labelled_at_1_2_5_or_at_the_powers_of_ten():
+    """Not at every minor tick (2, 3, 4, ... 9 between 0.01 and 0.1), as plotly's own choice
+    for a range of a few decades is."""
+    from nnrun.views.html._figures import log_axis
+
+    assert log_axis(0.008, 1.2)["ticktext"] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"]
+    assert log_axis(3e-6, 2.0)["ticktext"] == ["10<sup>-5</sup>", "0.0001", "0.001", "0.01",
+                                               "0.1", "1"]
+    assert log_axis(7, 20000)["tickvals"] == [10, 100, 1000, 10000]
+    wide = log_axis(1e-13, 10)  # past ten decades, every second one
+    assert wide["tickvals"] == [10.0 ** k for k in range(-13, 2, 2)]
+    assert "tickvals" not in log_axis(0.3, 0.45)  # within a decade: plotly's plain numbers
+    assert log_axis(0.008, 1.2)["minor"] == {"dtick": "D1", "showgrid": True}
+
+
+def test_the_log_loss_and_gradient_axes_of_a_report_have_those_labels(tmp_path):
+    from nnrun.views.plots import plot_results
+
+    folder = fx.falling_losses(tmp_path / "falling")
+    plot_results(folder)
+    page = parse(folder / "plots" / "report.html")
+    figures, data = json.loads(page.json["nnrun-figures"]), json.loads(page.json["nnrun-data"])
+    loss = figures["curves-loss"]["layout"]["yaxis"]
+    gradients = figures["gradients"]["layout"]["yaxis"]
+    assert loss["type"] == "log" and gradients["type"] == "log"
+    assert loss["ticktext"] == ["0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"]
+    # every trial's gradient norms fit the one axis the glue keeps when another is picked
+    norms = [v for t in data["sweeps"][0]["trials"] for layer in t["grad_norms"] for v in layer]
+    low, high = (10 ** bound for bound in gradients["range"])
+    assert low < min(norms) and max(norms) < high
+    assert gradients["tickvals"][0] >= low and gradients["tickvals"][-1] <= high

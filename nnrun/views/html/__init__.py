@@ -81,7 +81,7 @@ def render_html_report(sweeps: list[SweepResults], regions: dict[str, Path]) -> 
         figures["effects"] = effects
         parts.append("<h2>Parameter effects</h2><div id='effects' class='chart'></div>")
     best = next((t for s in data for t in s["trials"] if t["grad_norms"]), None)
-    gradients = _figures.gradient_norms(best)
+    gradients = _figures.gradient_norms(best, data)
     if gradients is not None:
         figures["gradients"] = gradients
         parts.append("<h2>Gradient norm per layer</h2><p class='note'>Of the best trial; click "

@@ -6,7 +6,11 @@ hands to ``Plotly.newPlot``.
 - learning curves: a line a trial (its id in ``customdata``, for the glue to filter and
   highlight), the sweeps side by side on a shared y axis;
 - parameter effects: the metric against each parameter, a dot a trial, a colour a sweep;
-- gradient norms: a line a layer of one trial, which the glue swaps for the trial picked.
+- gradient norms: a line a layer of one trial, which the glue swaps for the trial picked, on
+  one axis that holds every trial's.
+
+A log axis is labelled at 1, 2 and 5 × 10^k, or at the powers of ten (``log_axis``), as the
+PNGs are, never at each of plotly's minor ticks.
 """
 
 from __future__ import annotations
@@ -70,6 +74,41 @@ def _dimension(parameter: dict[str, Any], trials: list[dict[str, Any]]) -> dict[
             "range": [-0.3, len(levels) - 0.7]}
 
 
+def _log_range(positive: list[float]) -> tuple[float, float]:
+    """A log axis's bounds for these sorted positive values, as the PNG's: a diverged curve
+    leaves through the top rather than squash the others."""
+    top = min(positive[-1], 3 * positive[int(0.9 * (len(positive) - 1))])
+    return positive[0] / 1.3, top * 1.3
+
+
+def log_axis(low: float, high: float) -> dict[str, Any]:
+    """A log axis from ``low`` to ``high`` labelled as the PNGs are: at 1, 2 and 5 × 10^k over
+    fewer than three decades, else at the powers of ten (every second, third, ... past ten),
+    the other ticks unlabelled. plotly's own choice labels every minor tick (2, 3, 4, ... 9)
+    of a range of a few decades, which clutters the axis."""
+    first, last = math.log10(low), math.log10(high)
+    if last - first < 3:
+        ticks = [m * 10.0 ** k for k in range(math.floor(first), math.ceil(last) + 1)
+                 for m in (1, 2, 5)]
+    else:
+        step = max(1, math.ceil((last - first) / 10))
+        ticks = [10.0 ** k for k in range(math.ceil(first), math.floor(last) + 1, step)]
+    ticks = [tick for tick in ticks if low <= tick <= high]
+    axis: dict[str, Any] = {"range": [first, last], "minor": {"dtick": "D1", "showgrid": True}}
+    if len(ticks) >= 2:  # else plotly's own labels, which within a decade are plain numbers
+        axis.update(tickmode="array", tickvals=ticks, ticktext=[_tick_text(t) for t in ticks])
+    return axis
+
+
+def _tick_text(tick: float) -> str:
+    """0.001, 0.02, 5000 as they are; 10^-5 and 2×10^6 past them."""
+    if 1e-4 <= tick < 1e6:
+        return f"{tick:g}"
+    mantissa, exponent = f"{tick:.0e}".split("e")
+    power = f"10<sup>{int(exponent)}</sup>"
+    return power if mantissa == "1" else f"{mantissa}×{power}"
+
+
 def learning_curves(sweeps: list[dict[str, Any]], kind: str) -> dict[str, Any] | None:
     """Validation ``kind`` (loss or accuracy) per epoch, a line a trial, a panel a sweep on a
     shared y axis; hover gives the trial, the epoch, its values and parameters."""
@@ -88,12 +127,9 @@ def learning_curves(sweeps: list[dict[str, Any]], kind: str) -> dict[str, Any] |
         fig.update_xaxes(title_text="epoch", row=1, col=col)
     positive = sorted(v for v in values if v > 0)
     log = kind == "loss" and positive and positive[-1] / positive[0] > 30
-    # as the PNG: a diverged curve leaves through the top rather than squash the others
-    top = min(positive[-1], 3 * positive[int(0.9 * (len(positive) - 1))]) if positive else None
     fig.update_yaxes(type="log" if log else "linear", row=1, col=1,
                      title_text=f"validation {kind}" + (" (log scale)" if log else ""),
-                     range=[math.log10(positive[0] / 1.3), math.log10(top * 1.3)] if log
-                     else None)
+                     **(log_axis(*_log_range(positive)) if log else {}))
     figure = _layout(fig, height=430, hovermode="closest", showlegend=False)
     figure["data"] = traces
     return figure
@@ -158,10 +194,14 @@ def parameter_effects(sweeps: list[dict[str, Any]]) -> dict[str, Any] | None:
                    legend={"orientation": "h", "y": -0.15})
 
 
-def gradient_norms(trial: dict[str, Any] | None) -> dict[str, Any] | None:
-    """‖∂C/∂W^l‖ per epoch, a line a layer, of one trial (log scale)."""
+def gradient_norms(trial: dict[str, Any] | None,
+                   sweeps: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """‖∂C/∂W^l‖ per epoch, a line a layer, of one trial, on a log axis that holds every
+    trial's but a diverged one's (the glue swaps in the trial picked, on the same axis)."""
     if trial is None or not trial["grad_norms"]:
         return None
+    positive = [v for s in sweeps for t in s["trials"] if t["status"] != "diverged"
+                for norms in t["grad_norms"] for v in norms if v is not None and v > 0]
     fig = go.Figure()
     depth = len(trial["grad_norms"])
     for layer, norms in enumerate(trial["grad_norms"], start=1):
@@ -170,7 +210,9 @@ def gradient_norms(trial: dict[str, Any] | None) -> dict[str, Any] | None:
                                  name=f"layer {layer}{where}",
                                  hovertemplate="epoch %{x}<br>norm %{y:.3g}<extra>%{fullData.name}"
                                                "</extra>"))
-    fig.update_yaxes(type="log", title_text="gradient norm ‖∂C/∂W<sup>l</sup>‖ (log)")
+    fig.update_yaxes(type="log", title_text="gradient norm ‖∂C/∂W<sup>l</sup>‖ (log)",
+                     **(log_axis(min(positive) / 1.3, max(positive) * 1.3) if positive
+                        else {}))
     fig.update_xaxes(title_text="epoch")
     return _layout(fig, height=380, title={"text": f"trial {trial['id']} ({trial['config']})",
                                            "font": {"size": 13}})
