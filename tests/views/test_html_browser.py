@@ -59,6 +59,33 @@ def test_every_chart_is_drawn(page):
             assert chart["marks"] > 0, chart
 
 
+def test_the_curves_are_drawn_from_the_data(page, report):
+    """Each curve's epochs and values, which the page stores once (in its data), are the ones
+    plotly drew: a line a trial, its validation curve up, its training curve in the hover."""
+    drawn = page.execute_script("""
+        const data = JSON.parse(document.getElementById('nnrun-data').textContent);
+        const byId = {};
+        data.sweeps[0].trials.forEach(t => { byId[t.id] = t; });
+        return ['loss', 'accuracy'].map(kind => {
+            const div = document.getElementById('curves-' + kind);
+            return div._fullData.map(trace => {
+                const t = byId[trace.name];
+                return {x: JSON.stringify(trace.x) === JSON.stringify(t.epochs),
+                        y: JSON.stringify(trace.y) === JSON.stringify(t.curves['val_' + kind]),
+                        train: JSON.stringify(trace.customdata)
+                               === JSON.stringify(t.curves['train_' + kind]),
+                        points: trace.y.length};
+            });
+        });""")
+    for curves in drawn:
+        assert len(curves) == len(report[1])
+        assert all(c["x"] and c["y"] and c["train"] and c["points"] == 20 for c in curves)
+    gradients = page.execute_script(
+        "const div = document.getElementById('gradients');"
+        "return div._fullData.map(t => t.y.length)")
+    assert gradients == [20, 20, 20]  # the best trial's three layers, drawn by the glue
+
+
 def test_no_request_outside_file(page):
     names = page.execute_script(
         "return performance.getEntriesByType('resource').map(e => e.name)"
@@ -130,9 +157,9 @@ def test_hovering_a_curve_shows_that_trials_values(page, report):
         const t = div.data[trace], i = t.x.indexOf(10);
         const xa = div._fullLayout.xaxis, ya = div._fullLayout.yaxis;
         const rect = div.getBoundingClientRect();
-        return {id: t.name, value: t.y[i], x: rect.x + xa._offset + xa.c2p(t.x[i]),
-                y: rect.y + ya._offset + ya.c2p(t.y[i]), cx: rect.x + rect.width / 2,
-                cy: rect.y + rect.height / 2};""")
+        return {id: t.name, value: t.y[i], train: t.customdata[i],
+                x: rect.x + xa._offset + xa.c2p(t.x[i]), y: rect.y + ya._offset + ya.c2p(t.y[i]),
+                cx: rect.x + rect.width / 2, cy: rect.y + rect.height / 2};""")
     div = page.find_element("id", "curves-loss")
     ActionChains(page).move_to_element_with_offset(
         div, int(target["x"] - target["cx"]), int(target["y"] - target["cy"])).perform()
@@ -141,6 +168,7 @@ def test_hovering_a_curve_shows_that_trials_values(page, report):
         ".map(e => e.textContent).join(' ')")
     assert f"trial {target['id']}" in label
     assert "epoch 10" in label and f"{target['value']:.4g}" in label
+    assert f"train_loss {target['train']:.4g}" in label
     assert target["id"] in page.find_element("id", "hovered").text
 
 

@@ -84,6 +84,31 @@ def test_one_sweep_report_is_self_contained_and_lists_every_trial(sweeps, cli):
     assert "Plotly.newPlot" in path.read_text()  # the library inlined, not fetched
 
 
+def test_each_curve_is_stored_once(sweeps, cli):
+    """The per-epoch values are in the page's data alone: a curve's trace names its trial
+    and sweep, and the glue takes its values from the data (tests/views/test_html_browser)."""
+    result = invoke(cli, "plot", sweeps["grid"])
+    assert result.exit_code == 0, result.output
+    path = sweeps["grid"] / "plots" / "report.html"
+    page = parse(path)
+    (sweep,) = json.loads(page.json["nnrun-data"])["sweeps"]
+    figures = json.loads(page.json["nnrun-figures"])
+    for kind in ("loss", "accuracy"):
+        traces = figures[f"curves-{kind}"]["data"]
+        assert figures[f"curves-{kind}"]["curves"] == {"y": f"val_{kind}",
+                                                       "customdata": f"train_{kind}"}
+        assert {t["name"] for t in traces} == {t["id"] for t in sweep["trials"]}
+        assert {t["meta"] for t in traces} == {sweep["name"]}
+        assert not any({"x", "y", "customdata"} & set(trace) for trace in traces)
+    assert figures["gradients"]["data"] == []
+    assert figures["gradients"]["trial"] == {"sweep": sweep["name"],
+                                             "id": sweep["trials"][0]["id"]}
+    text = path.read_text()  # the losses are noisy, so no two trials' curves are the same
+    for trial in sweep["trials"]:
+        for values in (trial["curves"]["val_loss"], trial["curves"]["train_loss"]):
+            assert text.count(json.dumps(values, separators=(",", ":"))) == 1
+
+
 def test_a_running_partly_failed_sweep_has_its_report(sweeps, cli):
     result = invoke(cli, "plot", sweeps["partial"])
     assert result.exit_code == 0, result.output
@@ -114,6 +139,9 @@ def test_several_sweeps_in_one_report(sweeps, cli, tmp_path):
     # the loss curves side by side, one panel a sweep, on a shared y axis
     layout = figures["curves-loss"]["layout"]
     assert layout["yaxis2"]["matches"] == "y"
+    sweep_of = {t["id"]: s["name"] for s in data["sweeps"] for t in s["trials"]}
+    assert all(trace["meta"] == sweep_of[trace["name"]]
+               for trace in figures["curves-loss"]["data"])
     assert [a["text"] for a in layout["annotations"]] == ["activations", "lr-search"]
 
 

@@ -3,11 +3,15 @@ them; nothing here draws by hand). Each returns a plain dict (plotly's JSON), wh
 hands to ``Plotly.newPlot``.
 
 - parallel coordinates: plotly's parcoords, one a sweep (its own parameters), brushable;
-- learning curves: a line a trial (its id in ``customdata``, for the glue to filter and
-  highlight), the sweeps side by side on a shared y axis;
+- learning curves: a line a trial (its id as the trace's name, its sweep as its meta, for
+  the glue to fill in, filter and highlight), the sweeps side by side on a shared y axis;
 - parameter effects: the metric against each parameter, a dot a trial, a colour a sweep;
-- gradient norms: a line a layer of one trial, which the glue swaps for the trial picked, on
-  one axis that holds every trial's.
+- gradient norms: the axes for a line a layer of one trial, which the glue draws (the best
+  trial's, then the trial picked), on one axis that holds every trial's.
+
+The per-epoch values are in the page's data once (``_data``): a curve's trace holds its style,
+its hover text and which trial it is, and the glue puts the trial's epochs and values in before
+plotly draws (they were a copy of the data, half of a large sweep's page).
 
 A log axis is labelled at 1, 2 and 5 × 10^k, or at the powers of ten (``log_axis``), as the
 PNGs are, never at each of plotly's minor ticks.
@@ -132,25 +136,25 @@ def learning_curves(sweeps: list[dict[str, Any]], kind: str) -> dict[str, Any] |
                      **(log_axis(*_log_range(positive)) if log else {}))
     figure = _layout(fig, height=430, hovermode="closest", showlegend=False)
     figure["data"] = traces
+    figure["curves"] = {"y": column, "customdata": f"train_{kind}"}  # what the glue fills in
     return figure
 
 
 def _curve(trial: dict[str, Any], column: str, kind: str, rank: int,
            col: int) -> dict[str, Any]:
-    """One trial's line, as plotly's JSON: a plain dict, since plotly's validation of a
-    Scatter object costs milliseconds a trace (seconds for 500 trials)."""
-    train = trial["curves"].get(f"train_{kind}") or [None] * len(trial["epochs"])
+    """One trial's line, as plotly's JSON without its values (the glue fills in x, y and, for
+    the hover, the training curve as customdata, from the data): a plain dict, since plotly's
+    validation of a Scatter object costs milliseconds a trace (seconds for 500 trials)."""
     settings = "<br>".join(f"{key}={value}" for key, value in trial["labels"].items())
     best = rank < 5
     axis = "" if col == 1 else str(col)
     return {
-        "type": "scatter", "x": trial["epochs"], "y": trial["curves"][column], "mode": "lines",
-        "name": trial["id"], "xaxis": f"x{axis}", "yaxis": f"y{axis}",
-        "customdata": [[trial["id"], t] for t in train],
+        "type": "scatter", "mode": "lines", "name": trial["id"], "meta": trial["sweep"],
+        "xaxis": f"x{axis}", "yaxis": f"y{axis}",
         "line": {"width": 2 if best else 1, "color": sweep_colour(rank) if best else "#B8B8B8"},
         "opacity": 1.0 if best else 0.6,
-        "hovertemplate": (f"trial %{{customdata[0]}}<br>epoch %{{x}}<br>{column} %{{y:.4g}}"
-                          f"<br>train_{kind} %{{customdata[1]:.4g}}<br>{settings}"
+        "hovertemplate": (f"trial %{{fullData.name}}<br>epoch %{{x}}<br>{column} %{{y:.4g}}"
+                          f"<br>train_{kind} %{{customdata:.4g}}<br>{settings}"
                           "<extra></extra>"),
     }
 
@@ -203,16 +207,10 @@ def gradient_norms(trial: dict[str, Any] | None,
     positive = [v for s in sweeps for t in s["trials"] if t["status"] != "diverged"
                 for norms in t["grad_norms"] for v in norms if v is not None and v > 0]
     fig = go.Figure()
-    depth = len(trial["grad_norms"])
-    for layer, norms in enumerate(trial["grad_norms"], start=1):
-        where = " (input side)" if layer == 1 else " (output)" if layer == depth else ""
-        fig.add_trace(go.Scatter(x=trial["epochs"], y=norms, mode="lines",
-                                 name=f"layer {layer}{where}",
-                                 hovertemplate="epoch %{x}<br>norm %{y:.3g}<extra>%{fullData.name}"
-                                               "</extra>"))
     fig.update_yaxes(type="log", title_text="gradient norm ‖∂C/∂W<sup>l</sup>‖ (log)",
                      **(log_axis(min(positive) / 1.3, max(positive) * 1.3) if positive
                         else {}))
     fig.update_xaxes(title_text="epoch")
-    return _layout(fig, height=380, title={"text": f"trial {trial['id']} ({trial['config']})",
-                                           "font": {"size": 13}})
+    figure = _layout(fig, height=380)
+    figure["trial"] = {"sweep": trial["sweep"], "id": trial["id"]}  # whose lines the glue draws
+    return figure
