@@ -100,6 +100,9 @@ def test_each_curve_is_stored_once(sweeps, cli):
         assert {t["name"] for t in traces} == {t["id"] for t in sweep["trials"]}
         assert {t["meta"] for t in traces} == {sweep["name"]}
         assert not any({"x", "y", "customdata"} & set(trace) for trace in traces)
+        # the best five in colour, drawn last (on top of the grey rest), the best the very last
+        assert [t["name"] for t in traces[-5:]] == [t["id"] for t in sweep["trials"][4::-1]]
+        assert {t["line"]["color"] for t in traces[:-5]} == {"#B8B8B8"}
     assert figures["gradients"]["data"] == []
     assert figures["gradients"]["trial"] == {"sweep": sweep["name"],
                                              "id": sweep["trials"][0]["id"]}

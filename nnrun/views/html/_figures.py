@@ -125,9 +125,11 @@ def learning_curves(sweeps: list[dict[str, Any]], kind: str) -> dict[str, Any] |
     values: list[float] = []
     traces: list[dict[str, Any]] = []
     for col, sweep in enumerate(shown, start=1):
+        panel = []
         for rank, trial in enumerate(t for t in sweep["trials"] if column in t["curves"]):
-            traces.append(_curve(trial, column, kind, rank, col))
+            panel.append(_curve(trial, column, kind, rank, col))
             values += [v for v in trial["curves"][column] if v is not None]
+        traces += reversed(panel)  # plotly draws in order: the best five last, on top
         fig.update_xaxes(title_text="epoch", row=1, col=col)
     positive = sorted(v for v in values if v > 0)
     log = kind == "loss" and positive and positive[-1] / positive[0] > 30
