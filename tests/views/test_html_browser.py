@@ -234,3 +234,84 @@ def test_the_gradient_axis_stays_when_another_trial_is_picked(log_page):
         "return document.getElementById('gradients')._fullLayout.title.text")
     assert row.get_attribute("data-trial") in title
     assert [label["text"] for label in y_tick_labels(log_page, "gradients")] == before
+
+
+@pytest.fixture(scope="module")
+def pareto_page(tmp_path_factory):
+    """One report of two sweeps: two objectives (val_accuracy up, n_parameters down), and
+    three (train_seconds down as well)."""
+    from nnrun.views.plots import plot_results
+
+    base = tmp_path_factory.mktemp("browser")
+    two = fx.pareto_grid(base / "pareto")
+    three = fx.pareto_grid(base / "pareto3", metric=["val_accuracy", "n_parameters",
+                                                     "train_seconds"],
+                           goal=["maximize", "minimize", "minimize"])
+    plot_results([two, three], base / "compare")
+    with chromium() as driver:
+        open_report(driver, base / "compare" / "report.html")
+        yield driver
+
+
+@pytest.mark.parametrize(("chart", "panels"), [("pareto-0", 1), ("pareto-1", 3)])
+def test_the_pareto_front_is_drawn_whole(pareto_page, chart, panels, tmp_path):
+    """A point a configuration in each panel, and no title, tick label or legend entry cut
+    off by the chart's edge or touching another."""
+    page = pareto_page
+    element = page.find_element("id", chart)
+    page.execute_script("arguments[0].scrollIntoView()", element)
+    element.screenshot(str(tmp_path / f"{chart}.png"))  # to look at: pytest --basetemp=DIR
+    drawn = page.execute_script("""
+        const div = document.getElementById(arguments[0]);
+        const box = div.getBoundingClientRect();
+        const texts = [];
+        div.querySelectorAll('text').forEach(e => {  // x2title, y3tick, legendtext, ...
+            const own = e.getAttribute('class') || '', parent = e.parentNode.getAttribute('class');
+            const kind = /^[xy]\\d*title$/.test(own) ? 'title' : own === 'legendtext' ? 'legend'
+                : /^[xy]\\d*tick$/.test(parent || '') ? 'tick' : null;
+            const r = e.getBoundingClientRect();
+            if (kind && r.width) texts.push({kind: kind, text: e.textContent, left: r.left,
+                                             right: r.right, top: r.top, bottom: r.bottom});
+        });
+        return {points: div.querySelectorAll('.scatterlayer .point').length, texts: texts,
+                box: {left: box.left, right: box.right, top: box.top, bottom: box.bottom}};""",
+                                 chart)
+    assert drawn["points"] == 5 * panels  # a point a configuration
+    box = drawn["box"]
+    for text in drawn["texts"]:  # nothing cut off by the chart's edge
+        assert box["left"] <= text["left"] and text["right"] <= box["right"], text
+        assert box["top"] <= text["top"] and text["bottom"] <= box["bottom"], text
+    kinds = {kind: [t for t in drawn["texts"] if t["kind"] == kind]
+             for kind in ("title", "legend", "tick")}
+    assert len(kinds["title"]) == 2 * panels and len(kinds["tick"]) > 6 * panels
+    assert {t["text"] for t in kinds["legend"]} == {"Pareto front", "dominated"}
+    for index, one in enumerate(drawn["texts"]):
+        for other in drawn["texts"][index + 1:]:
+            apart = (one["right"] <= other["left"] or other["right"] <= one["left"]
+                     or one["bottom"] <= other["top"] or other["bottom"] <= one["top"])
+            assert apart, (one, other)
+
+
+def test_a_click_on_a_pareto_point_highlights_its_best_trial(pareto_page):
+    from selenium.webdriver.common.action_chains import ActionChains
+
+    page = pareto_page
+    element = page.find_element("id", "pareto-0")
+    page.execute_script("arguments[0].scrollIntoView()", element)
+    target = page.execute_script("""
+        const div = document.getElementById('pareto-0');
+        const trace = div._fullData.find(t => t.name === 'Pareto front');
+        const xa = div._fullLayout.xaxis, ya = div._fullLayout.yaxis;
+        const rect = div.getBoundingClientRect();
+        return {trial: trace.customdata[0][0],
+                x: rect.x + xa._offset + xa.c2p(trace.x[0]),
+                y: rect.y + ya._offset + ya.c2p(trace.y[0]),
+                cx: rect.x + rect.width / 2, cy: rect.y + rect.height / 2};""")
+    ActionChains(page).move_to_element_with_offset(
+        element, int(target["x"] - target["cx"]), int(target["y"] - target["cy"])).click() \
+        .perform()
+    picked = page.execute_script(
+        "return Array.from(document.querySelectorAll('#leaderboard tr.picked'))"
+        ".map(r => r.dataset.trial)")
+    # the two sweeps of this report share their trial ids: the trial's row in each
+    assert set(picked) == {target["trial"]} == {"w08r0abcdef"}

@@ -49,6 +49,10 @@ class _Page(HTMLParser):
             self._json_id = None
 
 
+def text_between(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
 def parse(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text())
@@ -185,3 +189,51 @@ def test_the_log_loss_and_gradient_axes_of_a_report_have_those_labels(tmp_path):
     low, high = (10 ** bound for bound in gradients["range"])
     assert low < min(norms) and max(norms) < high
     assert gradients["tickvals"][0] >= low and gradients["tickvals"][-1] <= high
+
+
+def test_a_sweep_of_two_objectives_has_its_pareto_front(tmp_path):
+    from nnrun.views.plots import plot_results
+
+    folder = fx.pareto_grid(tmp_path / "pareto")
+    plot_results(folder)
+    path = folder / "plots" / "report.html"
+    page = parse(path)
+    (sweep,) = json.loads(page.json["nnrun-data"])["sweeps"]
+    assert [o["metric"] for o in sweep["objectives"]] == ["val_accuracy", "n_parameters"]
+    front = [p["config"] for p in sweep["front"] if p["rank"] == 0]
+    assert front == ["hidden=[8]", "hidden=[2]", "hidden=[1]"]  # as nnrun show lists it
+    figure = json.loads(page.json["nnrun-figures"])["pareto-0"]
+    dominated, on_front, staircase = figure["data"]
+    assert (dominated["name"], on_front["name"]) == ("dominated", "Pareto front")
+    assert [c[1] for c in on_front["customdata"]] == front
+    assert len(dominated["x"]) == 2 and on_front["marker"]["color"] != dominated["marker"]["color"]
+    # each point's best trial, for the glue to highlight on a click
+    assert on_front["customdata"][0][0] == "w08r0abcdef"
+    assert staircase["line"]["shape"] == "hv" and staircase["x"] == sorted(on_front["x"],
+                                                                          reverse=True)
+    assert figure["layout"]["xaxis"]["title"]["text"] == ("val_accuracy (fraction correct)"
+                                                          "<br>higher is better")
+    assert figure["layout"]["yaxis"]["title"]["text"].endswith("<br>lower is better")
+    header = text_between(path.read_text(), "<table id='leaderboard'><thead>", "</thead>")
+    assert "<th>val_accuracy</th><th>n_parameters</th>" in header  # a column an objective
+    text = path.read_text()
+    assert "<h2>Pareto front</h2>" in text and "3 of 5 configurations on the Pareto front" in text
+
+
+def test_three_objectives_have_a_panel_a_pair_and_one_objective_none(tmp_path, sweeps):
+    from nnrun.views.plots import plot_results
+
+    folder = fx.pareto_grid(tmp_path / "p3", metric=["val_accuracy", "n_parameters",
+                                                      "train_seconds"],
+                            goal=["maximize", "minimize", "minimize"])
+    plot_results(folder)
+    figure = json.loads(parse(folder / "plots" / "report.html").json["nnrun-figures"])[
+        "pareto-0"]
+    assert {"xaxis", "xaxis2", "xaxis3"} <= set(figure["layout"]) and "xaxis4" not in \
+        figure["layout"]
+    assert all(trace["mode"] == "markers" for trace in figure["data"])  # no staircase
+    assert len(figure["data"]) == 6  # front and dominated in each of the three panels
+    plot_results(sweeps["grid"])
+    one = parse(sweeps["grid"] / "plots" / "report.html")
+    assert not any(key.startswith("pareto") for key in json.loads(one.json["nnrun-figures"]))
+    assert "Pareto front" not in (sweeps["grid"] / "plots" / "report.html").read_text()

@@ -3,6 +3,7 @@ them; nothing here draws by hand). Each returns a plain dict (plotly's JSON), wh
 hands to ``Plotly.newPlot``.
 
 - parallel coordinates: plotly's parcoords, one a sweep (its own parameters), brushable;
+- Pareto front: with several objectives, a point a configuration, as pareto_front.png;
 - learning curves: a line a trial (its id as the trace's name, its sweep as its meta, for
   the glue to fill in, filter and highlight), the sweeps side by side on a shared y axis;
 - parameter effects: the metric against each parameter, a dot a trial, a colour a sweep;
@@ -19,6 +20,7 @@ PNGs are, never at each of plotly's minor ticks.
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -216,3 +218,77 @@ def gradient_norms(trial: dict[str, Any] | None,
     figure = _layout(fig, height=380)
     figure["trial"] = {"sweep": trial["sweep"], "id": trial["id"]}  # whose lines the glue draws
     return figure
+
+
+PARETO_METRICS = 4  # as pareto_front.png: the pairs of the first four objectives, six panels
+FRONT_COLOUR, DOMINATED_COLOUR = OKABE_ITO[0], "#B8B8B8"
+
+
+def pareto_front(sweep: dict[str, Any]) -> dict[str, Any] | None:
+    """Each configuration of a sweep with several objectives at the means of its repeats, the
+    Pareto front in colour (joined by its staircase with two objectives), the dominated ones in
+    grey; a panel per pair of objectives, as pareto_front.png. Hover gives the configuration,
+    its trials and values; the glue highlights its best trial on a click."""
+    points = sweep["front"]
+    if len(points) < 2:
+        return None
+    objectives = sweep["objectives"][:PARETO_METRICS]
+    pairs = list(itertools.combinations(range(len(objectives)), 2))
+    columns = min(3, len(pairs))
+    rows = math.ceil(len(pairs) / columns)
+    fig = make_subplots(rows=rows, cols=columns, horizontal_spacing=0.09,
+                        vertical_spacing=0.22 if rows > 1 else 0.1)
+    for index, (x, y) in enumerate(pairs):
+        row, col = index // columns + 1, index % columns + 1
+        for on_front in (False, True):
+            group = [p for p in points if (p["rank"] == 0) == on_front]
+            if group:
+                fig.add_trace(_pareto_points(group, objectives, x, y, on_front, index == 0),
+                              row=row, col=col)
+        if len(objectives) == 2:
+            fig.add_trace(_staircase([p for p in points if p["rank"] == 0], objectives),
+                          row=row, col=col)
+        fig.update_xaxes(row=row, col=col, **_objective_axis(objectives[x], points, x))
+        fig.update_yaxes(row=row, col=col, **_objective_axis(objectives[y], points, y))
+    return _layout(fig, height=400 * rows + 40, hovermode="closest",
+                   legend={"orientation": "h", "y": 1.02, "yanchor": "bottom", "x": 0},
+                   margin={"l": 70, "r": 30, "t": 40, "b": 60})
+
+
+def _objective_axis(objective: dict[str, Any], points: list[dict[str, Any]],
+                    index: int) -> dict[str, Any]:
+    """An objective's axis: its label and which way is better; log over two decades or more
+    (n_parameters, mostly), as pareto_front.png."""
+    values = [p["values"][index] for p in points if p["values"][index] is not None]
+    better = "higher" if objective["goal"] == "maximize" else "lower"
+    axis: dict[str, Any] = {"title_text": f"{objective['label']}<br>{better} is better",
+                            "automargin": True}
+    if values and min(values) > 0 and max(values) / min(values) >= 100:
+        axis.update(type="log", **log_axis(min(values) / 1.5, max(values) * 1.5))
+    return axis
+
+
+def _pareto_points(points: list[dict[str, Any]], objectives: list[dict[str, Any]], x: int,
+                   y: int, on_front: bool, legend: bool) -> go.Scatter:
+    values = "".join(f"<br>{o['metric']} %{{customdata[{2 + i}]:.4g}}"
+                     for i, o in enumerate(objectives))
+    return go.Scatter(
+        x=[p["values"][x] for p in points], y=[p["values"][y] for p in points],
+        mode="markers", name="Pareto front" if on_front else "dominated",
+        legendgroup="front" if on_front else "dominated", showlegend=legend,
+        marker={"color": FRONT_COLOUR if on_front else DOMINATED_COLOUR,
+                "size": 10 if on_front else 8, "line": {"width": 1, "color": "white"}},
+        customdata=[[p["trials"][0], p["config"], *p["values"]] for p in points],
+        hovertext=[" ".join(p["trials"]) for p in points],
+        hovertemplate=("%{customdata[1]}" + values + "<br>trials %{hovertext}<extra>"
+                       + ("Pareto front" if on_front else "dominated") + "</extra>"))
+
+
+def _staircase(front: list[dict[str, Any]], objectives: list[dict[str, Any]]) -> go.Scatter:
+    """The front's attainment line, the edge of what it dominates, as pareto_front.png's: from
+    the best x to the worst, each point's y held until the next one's x."""
+    reverse = objectives[0]["goal"] == "maximize"
+    ordered = sorted(front, key=lambda p: p["values"][0], reverse=reverse)
+    return go.Scatter(x=[p["values"][0] for p in ordered], y=[p["values"][1] for p in ordered],
+                      mode="lines", line={"shape": "hv", "color": FRONT_COLOUR, "width": 1},
+                      opacity=0.7, hoverinfo="skip", showlegend=False)

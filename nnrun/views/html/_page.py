@@ -117,6 +117,12 @@ GLUE = r"""
     });
     div.on("plotly_click", ev => highlight(ev.points[0].data.name));
   });
+  document.querySelectorAll(".pareto").forEach(div => {
+    div.on("plotly_click", ev => {
+      const point = ev.points[0];
+      if (point.customdata) highlight(point.customdata[0]);  // the configuration's best trial
+    });
+  });
   document.querySelectorAll(".parcoords").forEach(div => {
     if (!div.data) return;
     const sweep = div.dataset.sweep;
@@ -172,7 +178,8 @@ def leaderboard(sweeps: list[dict[str, Any]]) -> str:
     keys = list(dict.fromkeys(p["key"] for s in sweeps for p in s["parameters"]))
     names = {p["key"]: p["name"] for s in sweeps for p in s["parameters"]}
     metrics = list(dict.fromkeys(m for s in sweeps for t in s["trials"] for m in t["metrics"]
-                                 if m in (s["metric"], *METRIC_COLUMNS)))
+                                 if m in (*(o["metric"] for o in s["objectives"]),
+                                          *METRIC_COLUMNS)))
     header = (["sweep"] if several else []) + ["rank", "trial", "status", *[names[k] for k in keys],
                                                *metrics, "epochs"]
     lines = ["<table id='leaderboard'><thead><tr>"
