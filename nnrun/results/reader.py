@@ -129,13 +129,14 @@ class ResultsReader:
                       pd.DataFrame({name: pd.Series(dtype=str) for name in TEXT_COLUMNS})]
         summary = pd.concat(frames, ignore_index=True)
         summary["status"] = summary["status"].fillna(FAILED).astype(str)
-        return self._current_parameters(summary, _parameters(meta))
+        return self._current_parameters(summary, _parameters(meta), _sub_spaces(meta))
 
-    def _current_parameters(self, summary: pd.DataFrame, parameters: list[str]
-                            ) -> pd.DataFrame:
+    def _current_parameters(self, summary: pd.DataFrame, parameters: list[str],
+                            spaces: list[set[str]]) -> pd.DataFrame:
         """``summary`` with each swept key's cell taken from the trial's resolved config where
         its run recorded no value for the key (a trial reused from a sweep that did not vary
-        it), the columns then typed as pandas types summary.csv."""
+        it), the columns then typed as pandas types summary.csv. A key that the trial's own
+        sub-space does not sweep stays empty (``-`` in the tables), as the sweep wrote it."""
         if not parameters:
             return summary
         for column in parameters:  # a key no row has yet (added to the sweep)
@@ -147,21 +148,29 @@ class ResultsReader:
         for row, trial in enumerate(summary["trial"]):
             if not empty[row]:
                 continue
-            for column, value in self.unrecorded_params(trial, parameters).items():
+            for column, value in self.unrecorded_params(trial, parameters, spaces).items():
                 cells.iat[row, parameters.index(column)] = format_value(value)
         summary[parameters] = _typed_cells(cells)
         return summary
 
-    def unrecorded_params(self, trial_id: str, parameters: list[str]) -> dict[str, Any]:
+    def unrecorded_params(self, trial_id: str, parameters: list[str],
+                          spaces: list[set[str]] | None = None) -> dict[str, Any]:
         """The values, in the trial's resolved config.yaml, of those of ``parameters`` its run
-        did not record (its ``params`` lack them); {} when config.yaml cannot be read."""
+        did not record (its ``params`` lack them); {} when config.yaml cannot be read.
+
+        With ``spaces`` (the keys of each sub-space of the sweep), only the keys of the
+        sub-spaces that sweep every key the trial recorded: a trial of the depth x width
+        sub-space has no optimizer.betas, whatever its config says. A trial that fits no
+        sub-space (reused from a sweep of other keys) gets every key its config has."""
         config = self.config(trial_id)
         if config is None:
             return {}
         recorded = config.get("params") if isinstance(config.get("params"), dict) else {}
+        fitting = [space for space in spaces or [] if set(recorded) <= space]
+        wanted = set().union(*fitting) if fitting else set(parameters)
         values = {}
         for key in parameters:
-            if key in recorded:
+            if key in recorded or key not in wanted:
                 continue
             node: Any = config
             for part in key.split("."):
@@ -277,6 +286,19 @@ class ResultsReader:
 def _parameters(meta: dict[str, Any]) -> list[str]:
     """The sweep's swept keys, as sweep.json lists them."""
     return [str(p) for p in meta.get("parameters") or []]
+
+
+def _sub_spaces(meta: dict[str, Any]) -> list[set[str]]:
+    """The keys of each sub-space of ``sweep.parameters`` in sweep.json's config (one set for a
+    mapping); [] when sweep.json does not hold it."""
+    config = meta.get("config")
+    sweep = config.get("sweep") if isinstance(config, dict) else None
+    spaces = sweep.get("parameters") if isinstance(sweep, dict) else None
+    if isinstance(spaces, dict):
+        spaces = [spaces]
+    if not isinstance(spaces, list):
+        return []
+    return [{str(key) for key in space} for space in spaces if isinstance(space, dict)]
 
 
 def _typed_cells(cells: pd.DataFrame) -> pd.DataFrame:

@@ -61,9 +61,17 @@ def chromium() -> Iterator:
 
 
 def open_report(driver, path: Path, timeout: float = 600) -> None:
-    """Open a report.html from disk and wait until its glue has drawn every chart."""
+    """Open a report.html from disk and wait until its glue has drawn every chart; fail at
+    once, with the message, on a JavaScript error (the glue would never get there)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(path.resolve().as_uri())
-    WebDriverWait(driver, timeout).until(
-        lambda d: d.execute_script("return document.body.dataset.ready === 'yes'"))
+    errors: list[str] = []
+
+    def settled(d) -> bool:
+        errors.extend(entry["message"] for entry in d.get_log("browser")
+                      if entry["level"] == "SEVERE")
+        return bool(errors) or d.execute_script("return document.body.dataset.ready === 'yes'")
+
+    WebDriverWait(driver, timeout).until(settled)
+    assert not errors, f"{path}: JavaScript errors: {errors}"

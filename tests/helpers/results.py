@@ -206,6 +206,26 @@ def grid_classification(folder: Path) -> Path:
                                            "loss": ["mse", "cross_entropy"]}, trials=trials)
 
 
+def falling_losses(folder: Path, decades: float = 2.5) -> Path:
+    """Three learning rates, 2 repeats each: validation losses that fall over up to
+    ``decades`` decades in 20 epochs (a log axis in report.html and learning_curves.png), and
+    gradient norms that grow with the learning rate."""
+    rng = np.random.default_rng(4)
+    trials = []
+    for lr, speed in ((0.01, 0.5), (0.1, 0.8), (1.0, 1.0)):
+        for repeat in range(2):
+            rows = history(0.9, 20, 3, task="classification", rng=rng, vanish=0.3)
+            for row in rows:
+                row["val_loss"] = 1.2 * 10 ** (-decades * speed * row["epoch"] / 20)
+                row["train_loss"] = 0.9 * row["val_loss"]
+                for layer in range(1, 4):  # a larger step, larger gradients
+                    row[f"grad_norm_{layer}"] *= lr ** 0.5
+            trials.append({"id": f"lr{lr:g}r{repeat}xxxxx", "params": {"optimizer.lr": lr},
+                           "status": "ok", "seed": repeat, "history": rows,
+                           "final": finals(rows, "classification")})
+    return write_sweep(folder, parameters={"optimizer.lr": [0.01, 0.1, 1.0]}, trials=trials)
+
+
 def random_regression(folder: Path, n_trials: int = 20) -> Path:
     """A random search on a regression task: log-uniform lr, a choice of hidden layers."""
     rng = np.random.default_rng(2)

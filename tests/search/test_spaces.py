@@ -271,6 +271,9 @@ def test_a_conditional_grid_runs_shows_and_dry_runs(cli, tmp_path: Path) -> None
     shown = invoke(cli, "show", folder, "--format", "markdown")
     assert shown.exit_code == 0, shown.output
     assert "| adam | - | [0.8, 0.99] | 0.01 |" in shown.stdout
+    # a key the trial's sub-space does not sweep is `-`, not the base file's value (sgd's
+    # trials have no betas and no swept lr), as in --dry-run and summary.csv
+    assert "| sgd | 0.0 | - | - |" in shown.stdout and "| sgd | 0.9 | - | - |" in shown.stdout
 
 
 def test_halving_and_bayes_over_sub_spaces(tmp_path: Path) -> None:

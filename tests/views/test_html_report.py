@@ -49,6 +49,10 @@ class _Page(HTMLParser):
             self._json_id = None
 
 
+def text_between(text: str, start: str, end: str) -> str:
+    return text[text.index(start):text.index(end, text.index(start))]
+
+
 def parse(path: Path) -> _Page:
     page = _Page()
     page.feed(path.read_text())
@@ -84,6 +88,34 @@ def test_one_sweep_report_is_self_contained_and_lists_every_trial(sweeps, cli):
     assert "Plotly.newPlot" in path.read_text()  # the library inlined, not fetched
 
 
+def test_each_curve_is_stored_once(sweeps, cli):
+    """The per-epoch values are in the page's data alone: a curve's trace names its trial
+    and sweep, and the glue takes its values from the data (tests/views/test_html_browser)."""
+    result = invoke(cli, "plot", sweeps["grid"])
+    assert result.exit_code == 0, result.output
+    path = sweeps["grid"] / "plots" / "report.html"
+    page = parse(path)
+    (sweep,) = json.loads(page.json["nnrun-data"])["sweeps"]
+    figures = json.loads(page.json["nnrun-figures"])
+    for kind in ("loss", "accuracy"):
+        traces = figures[f"curves-{kind}"]["data"]
+        assert figures[f"curves-{kind}"]["curves"] == {"y": f"val_{kind}",
+                                                       "customdata": f"train_{kind}"}
+        assert {t["name"] for t in traces} == {t["id"] for t in sweep["trials"]}
+        assert {t["meta"] for t in traces} == {sweep["name"]}
+        assert not any({"x", "y", "customdata"} & set(trace) for trace in traces)
+        # the best five in colour, drawn last (on top of the grey rest), the best the very last
+        assert [t["name"] for t in traces[-5:]] == [t["id"] for t in sweep["trials"][4::-1]]
+        assert {t["line"]["color"] for t in traces[:-5]} == {"#B8B8B8"}
+    assert figures["gradients"]["data"] == []
+    assert figures["gradients"]["trial"] == {"sweep": sweep["name"],
+                                             "id": sweep["trials"][0]["id"]}
+    text = path.read_text()  # the losses are noisy, so no two trials' curves are the same
+    for trial in sweep["trials"]:
+        for values in (trial["curves"]["val_loss"], trial["curves"]["train_loss"]):
+            assert text.count(json.dumps(values, separators=(",", ":"))) == 1
+
+
 def test_a_running_partly_failed_sweep_has_its_report(sweeps, cli):
     result = invoke(cli, "plot", sweeps["partial"])
     assert result.exit_code == 0, result.output
@@ -114,6 +146,9 @@ def test_several_sweeps_in_one_report(sweeps, cli, tmp_path):
     # the loss curves side by side, one panel a sweep, on a shared y axis
     layout = figures["curves-loss"]["layout"]
     assert layout["yaxis2"]["matches"] == "y"
+    sweep_of = {t["id"]: s["name"] for s in data["sweeps"] for t in s["trials"]}
+    assert all(trace["meta"] == sweep_of[trace["name"]]
+               for trace in figures["curves-loss"]["data"])
     assert [a["text"] for a in layout["annotations"]] == ["activations", "lr-search"]
 
 
@@ -121,3 +156,84 @@ def test_two_sweeps_of_one_name_are_refused(sweeps, cli, tmp_path):
     result = invoke(cli, "plot", sweeps["grid"], sweeps["grid"], "--out", tmp_path / "x")
     assert result.exit_code == 2
     assert "the same name" in result.stderr
+
+
+def test_a_log_axis_is_labelled_at_1_2_5_or_at_the_powers_of_ten():
+    """Not at every minor tick (2, 3, 4, ... 9 between 0.01 and 0.1), as plotly's own choice
+    for a range of a few decades is."""
+    from nnrun.views.html._figures import log_axis
+
+    assert log_axis(0.008, 1.2)["ticktext"] == ["0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"]
+    assert log_axis(3e-6, 2.0)["ticktext"] == ["10<sup>-5</sup>", "0.0001", "0.001", "0.01",
+                                               "0.1", "1"]
+    assert log_axis(7, 20000)["tickvals"] == [10, 100, 1000, 10000]
+    wide = log_axis(1e-13, 10)  # past ten decades, every second one
+    assert wide["tickvals"] == [10.0 ** k for k in range(-13, 2, 2)]
+    assert "tickvals" not in log_axis(0.3, 0.45)  # within a decade: plotly's plain numbers
+    assert log_axis(0.008, 1.2)["minor"] == {"dtick": "D1", "showgrid": True}
+
+
+def test_the_log_loss_and_gradient_axes_of_a_report_have_those_labels(tmp_path):
+    from nnrun.views.plots import plot_results
+
+    folder = fx.falling_losses(tmp_path / "falling")
+    plot_results(folder)
+    page = parse(folder / "plots" / "report.html")
+    figures, data = json.loads(page.json["nnrun-figures"]), json.loads(page.json["nnrun-data"])
+    loss = figures["curves-loss"]["layout"]["yaxis"]
+    gradients = figures["gradients"]["layout"]["yaxis"]
+    assert loss["type"] == "log" and gradients["type"] == "log"
+    assert loss["ticktext"] == ["0.005", "0.01", "0.02", "0.05", "0.1", "0.2", "0.5", "1"]
+    # every trial's gradient norms fit the one axis the glue keeps when another is picked
+    norms = [v for t in data["sweeps"][0]["trials"] for layer in t["grad_norms"] for v in layer]
+    low, high = (10 ** bound for bound in gradients["range"])
+    assert low < min(norms) and max(norms) < high
+    assert gradients["tickvals"][0] >= low and gradients["tickvals"][-1] <= high
+
+
+def test_a_sweep_of_two_objectives_has_its_pareto_front(tmp_path):
+    from nnrun.views.plots import plot_results
+
+    folder = fx.pareto_grid(tmp_path / "pareto")
+    plot_results(folder)
+    path = folder / "plots" / "report.html"
+    page = parse(path)
+    (sweep,) = json.loads(page.json["nnrun-data"])["sweeps"]
+    assert [o["metric"] for o in sweep["objectives"]] == ["val_accuracy", "n_parameters"]
+    front = [p["config"] for p in sweep["front"] if p["rank"] == 0]
+    assert front == ["hidden=[8]", "hidden=[2]", "hidden=[1]"]  # as nnrun show lists it
+    figure = json.loads(page.json["nnrun-figures"])["pareto-0"]
+    dominated, on_front, staircase = figure["data"]
+    assert (dominated["name"], on_front["name"]) == ("dominated", "Pareto front")
+    assert [c[1] for c in on_front["customdata"]] == front
+    assert len(dominated["x"]) == 2 and on_front["marker"]["color"] != dominated["marker"]["color"]
+    # each point's best trial, for the glue to highlight on a click
+    assert on_front["customdata"][0][0] == "w08r0abcdef"
+    assert staircase["line"]["shape"] == "hv" and staircase["x"] == sorted(on_front["x"],
+                                                                          reverse=True)
+    assert figure["layout"]["xaxis"]["title"]["text"] == ("val_accuracy (fraction correct)"
+                                                          "<br>higher is better")
+    assert figure["layout"]["yaxis"]["title"]["text"].endswith("<br>lower is better")
+    header = text_between(path.read_text(), "<table id='leaderboard'><thead>", "</thead>")
+    assert "<th>val_accuracy</th><th>n_parameters</th>" in header  # a column an objective
+    text = path.read_text()
+    assert "<h2>Pareto front</h2>" in text and "3 of 5 configurations on the Pareto front" in text
+
+
+def test_three_objectives_have_a_panel_a_pair_and_one_objective_none(tmp_path, sweeps):
+    from nnrun.views.plots import plot_results
+
+    folder = fx.pareto_grid(tmp_path / "p3", metric=["val_accuracy", "n_parameters",
+                                                      "train_seconds"],
+                            goal=["maximize", "minimize", "minimize"])
+    plot_results(folder)
+    figure = json.loads(parse(folder / "plots" / "report.html").json["nnrun-figures"])[
+        "pareto-0"]
+    assert {"xaxis", "xaxis2", "xaxis3"} <= set(figure["layout"]) and "xaxis4" not in \
+        figure["layout"]
+    assert all(trace["mode"] == "markers" for trace in figure["data"])  # no staircase
+    assert len(figure["data"]) == 6  # front and dominated in each of the three panels
+    plot_results(sweeps["grid"])
+    one = parse(sweeps["grid"] / "plots" / "report.html")
+    assert not any(key.startswith("pareto") for key in json.loads(one.json["nnrun-figures"]))
+    assert "Pareto front" not in (sweeps["grid"] / "plots" / "report.html").read_text()

@@ -1,10 +1,11 @@
 """report.html: one or several sweeps in one self-contained page that works offline.
 
-Brushable parallel coordinates (a brush filters the leaderboard and the curves), the
-leaderboard as a sortable, filterable table with trial ids, learning curves with hover and
-highlight, parameter effects, per-layer gradient norms and the decision regions (as the PNG
-`nnrun plot` drew). Charts by plotly (the ``html`` extra), its JavaScript inlined, so the file
-makes no request to any address; the data from the one reader (:mod:`nnrun.views.sweep`).
+Brushable parallel coordinates (a brush filters the leaderboard and the curves), with several
+objectives the Pareto front, the leaderboard as a sortable, filterable table with trial ids,
+learning curves with hover and highlight, parameter effects, per-layer gradient norms and the
+decision regions (as the PNG `nnrun plot` drew). Charts by plotly (the ``html`` extra), its
+JavaScript inlined, so the file makes no request to any address; the data from the one reader
+(:mod:`nnrun.views.sweep`).
 """
 
 from __future__ import annotations
@@ -63,6 +64,7 @@ def render_html_report(sweeps: list[SweepResults], regions: dict[str, Path]) -> 
         title = f"<h3>{html.escape(sweep['name'])}</h3>" if len(data) > 1 else ""
         parts.append(f"{title}<div id='parcoords-{index}' class='chart parcoords' "
                      f"data-sweep='{html.escape(sweep['name'])}'></div>")
+    parts += _pareto(data, figures)
     parts.append("<h2>Leaderboard</h2><p><input id='filter' type='search' "
                  "placeholder='filter: words that every row shown contains (relu 0.01)'> "
                  "<span id='shown' class='note'></span></p><p class='note'>Click a column "
@@ -81,13 +83,34 @@ def render_html_report(sweeps: list[SweepResults], regions: dict[str, Path]) -> 
         figures["effects"] = effects
         parts.append("<h2>Parameter effects</h2><div id='effects' class='chart'></div>")
     best = next((t for s in data for t in s["trials"] if t["grad_norms"]), None)
-    gradients = _figures.gradient_norms(best)
+    gradients = _figures.gradient_norms(best, data)
     if gradients is not None:
         figures["gradients"] = gradients
         parts.append("<h2>Gradient norm per layer</h2><p class='note'>Of the best trial; click "
                      "a curve or a row for another.</p><div id='gradients' class='chart'></div>")
     parts += _regions(regions)
     return page(_title(data), "\n".join(parts), {"sweeps": data}, figures, get_plotlyjs())
+
+
+def _pareto(data: list[dict], figures: dict[str, dict]) -> list[str]:
+    """A Pareto chart for each sweep of several objectives (none without one)."""
+    from nnrun.views.html import _figures
+
+    parts = []
+    for index, sweep in enumerate(data):
+        figure = _figures.pareto_front(sweep)
+        if figure is None:
+            continue
+        figures[f"pareto-{index}"] = figure
+        front = sum(1 for point in sweep["front"] if point["rank"] == 0)
+        objectives = ", ".join(f"{o['metric']} ({o['goal']})" for o in sweep["objectives"])
+        parts.append(f"<p class='note'>{html.escape(sweep['name'])}: {objectives}; "
+                     f"{front} of {len(sweep['front'])} configurations on the Pareto front "
+                     "(in colour): no other is as good in every metric and better in one. "
+                     "Each at the mean of its repeats; click one to highlight its best "
+                     "trial.</p>"
+                     f"<div id='pareto-{index}' class='chart pareto'></div>")
+    return ["<h2>Pareto front</h2>", *parts] if parts else []
 
 
 def _title(data: list[dict]) -> str:

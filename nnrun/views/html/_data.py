@@ -12,7 +12,7 @@ import math
 from typing import Any
 
 from nnrun.views.plots._gather import categories, is_log_scaled, is_numeric
-from nnrun.views.sweep import SweepResults, label_value, short_names
+from nnrun.views.sweep import SweepResults, label_value, metric_label, short_names
 
 CURVE_COLUMNS = ("train_loss", "val_loss", "train_accuracy", "val_accuracy")
 METRIC_COLUMNS = ("val_accuracy", "val_loss", "test_accuracy", "test_loss", "train_loss")
@@ -60,11 +60,32 @@ def sweep_data(sweep: SweepResults) -> dict[str, Any]:
         })
     summary = sweep.summary
     counts = {str(k): int(v) for k, v in summary["status"].value_counts().items()}
+    trials = _trials(sweep)
     return {
         "name": sweep.name, "metric": sweep.metric, "goal": sweep.goal, "task": sweep.task,
         "metric_label": sweep.metric_label(), "parameters": parameters, "counts": counts,
-        "unfinished": len(sweep.unfinished), "trials": _trials(sweep),
+        "unfinished": len(sweep.unfinished), "trials": trials,
+        "objectives": [{"metric": metric, "goal": goal,
+                        "label": metric_label(metric, sweep.config.get("loss"),
+                                              "loss" in sweep.parameters)}
+                       for metric, goal in sweep.objectives],
+        "front": _front(sweep, trials),
     }
+
+
+def _front(sweep: SweepResults, trials: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """With several objectives, each configuration with a value of every one: its label, its
+    trials (best first), the means of the objectives, its non-dominated rank (0: the Pareto
+    front); front first, as ``nnrun show`` lists them. [] with one objective."""
+    if len(sweep.objectives) < 2:
+        return []
+    place = {trial["id"]: index for index, trial in enumerate(trials)}
+    metrics = [metric for metric, _ in sweep.objectives]
+    return [{"config": str(row["config"]),
+             "trials": sorted(map(str, row["trials"]), key=lambda t: place.get(t, len(place))),
+             "values": [rounded(row[metric], 6) for metric in metrics],
+             "rank": int(row["rank"])}
+            for _, row in sweep.front().iterrows()]
 
 
 def _trials(sweep: SweepResults) -> list[dict[str, Any]]:
@@ -73,7 +94,8 @@ def _trials(sweep: SweepResults) -> list[dict[str, Any]]:
     ranked = list(sweep.ranked()["trial"])
     order = ranked + [t for t in summary["trial"] if t not in set(ranked)]
     rows = summary.set_index("trial")
-    metrics = [m for m in (sweep.metric, *METRIC_COLUMNS) if m in summary.columns]
+    objectives = [metric for metric, _ in sweep.objectives]
+    metrics = [m for m in (*objectives, *METRIC_COLUMNS) if m in summary.columns]
     metrics = list(dict.fromkeys(metrics))
     trials = []
     for rank, trial in enumerate(order, start=1):

@@ -33,14 +33,30 @@ GLUE = r"""
   const data = JSON.parse(document.getElementById("nnrun-data").textContent);
   const figures = JSON.parse(document.getElementById("nnrun-figures").textContent);
   const byId = {};
-  data.sweeps.forEach(s => s.trials.forEach(t => { byId[t.id] = t; }));
+  const trials = {};       // sweep name -> trial id -> trial
+  data.sweeps.forEach(s => {
+    trials[s.name] = {};
+    s.trials.forEach(t => { byId[t.id] = t; trials[s.name][t.id] = t; });
+  });
   const rows = Array.from(document.querySelectorAll("#leaderboard tbody tr"));
   const brushed = {};      // sweep name -> set of trial ids inside the brush (absent: all)
   let picked = null;
 
+  // The per-epoch values are in the data once: a curve's trace names its trial (name) and
+  // sweep (meta), and takes its epochs and values from there.
+  function fillCurves(fig) {
+    fig.data.forEach(trace => {
+      const t = trials[trace.meta][trace.name];
+      trace.x = t.epochs;
+      trace.y = t.curves[fig.curves.y];
+      trace.customdata = t.curves[fig.curves.customdata] || t.epochs.map(() => null);
+    });
+  }
   Object.entries(figures).forEach(([id, fig]) => {
+    if (fig.curves) fillCurves(fig);
     const div = document.getElementById(id);
     Plotly.newPlot(div, fig.data, fig.layout, {responsive: true, displaylogo: false});
+    if (fig.trial) showGradients(trials[fig.trial.sweep][fig.trial.id]);
   });
 
   function passesBrush(id) {
@@ -76,16 +92,16 @@ GLUE = r"""
       const widths = div.data.map(trace => trace.name === id ? 4 : trace.line.width0);
       Plotly.restyle(div, {"line.width": widths});
     });
-    showGradients(id);
+    showGradients(byId[id]);
   }
-  function showGradients(id) {
+  function showGradients(t) {  // a line a layer, on the axes of the figure
     const div = document.getElementById("gradients");
-    const t = byId[id];
     if (!div || !t || !t.grad_norms.length) return;
     const depth = t.grad_norms.length;
     const traces = t.grad_norms.map((norms, i) => ({
       x: t.epochs, y: norms, mode: "lines", type: "scatter",
       name: "layer " + (i + 1) + (i === 0 ? " (input side)" : i === depth - 1 ? " (output)" : ""),
+      hovertemplate: "epoch %{x}<br>norm %{y:.3g}<extra>%{fullData.name}</extra>",
     }));
     const layout = Object.assign({}, div.layout,
       {title: {text: "trial " + t.id + " (" + t.config + ")", font: {size: 13}}});
@@ -100,6 +116,12 @@ GLUE = r"""
       document.getElementById("hovered").textContent = "trial " + id + ": " + byId[id].config;
     });
     div.on("plotly_click", ev => highlight(ev.points[0].data.name));
+  });
+  document.querySelectorAll(".pareto").forEach(div => {
+    div.on("plotly_click", ev => {
+      const point = ev.points[0];
+      if (point.customdata) highlight(point.customdata[0]);  // the configuration's best trial
+    });
   });
   document.querySelectorAll(".parcoords").forEach(div => {
     if (!div.data) return;
@@ -156,7 +178,8 @@ def leaderboard(sweeps: list[dict[str, Any]]) -> str:
     keys = list(dict.fromkeys(p["key"] for s in sweeps for p in s["parameters"]))
     names = {p["key"]: p["name"] for s in sweeps for p in s["parameters"]}
     metrics = list(dict.fromkeys(m for s in sweeps for t in s["trials"] for m in t["metrics"]
-                                 if m in (s["metric"], *METRIC_COLUMNS)))
+                                 if m in (*(o["metric"] for o in s["objectives"]),
+                                          *METRIC_COLUMNS)))
     header = (["sweep"] if several else []) + ["rank", "trial", "status", *[names[k] for k in keys],
                                                *metrics, "epochs"]
     lines = ["<table id='leaderboard'><thead><tr>"
