@@ -49,7 +49,7 @@ def run_gradcheck(config_path: Path, samples: int = 16, overrides: list[str] | N
         if key in seen:
             continue
         seen.add(key)
-        dataset = get_dataset(config["data"], base_dir)
+        dataset = get_dataset(config["data"], base_dir, fresh=True)
         net = build_network(config, dataset, dtype="float64")
         row = {"sizes": list(net.sizes), "activation": net.activation,
                "output": net.output, "loss": net.loss}  # output: the one "auto" chose

@@ -72,7 +72,7 @@ def inspect_data(trials: Sequence[Trial], base_dir: str | None, spec: SweepSpec 
         if key in seen or key in problems:
             continue
         try:
-            seen[key] = get_dataset(trial.config["data"], base_dir)
+            seen[key] = get_dataset(trial.config["data"], base_dir, fresh=True)
         except DataError as error:
             if spec is None:
                 raise

@@ -145,7 +145,6 @@ def run_with_shared_data(worker: Worker, task: Task, folder: str | None) -> Tria
         from nnrun.data.cache import cache_dataset
 
         with contextlib.suppress(OSError, EOFError, pickle.UnpicklingError, ValueError):
-            cache_dataset(task.config["data"], task.base_dir, load_dataset(Path(folder)),
-                          replace=True)
+            cache_dataset(task.config["data"], task.base_dir, load_dataset(Path(folder)))
             _LOADED.add(folder)
     return worker(task)

@@ -12,6 +12,7 @@ from nnrun.data import cache, load_dataset
 def builds(monkeypatch) -> list[dict]:
     """An empty cache, and the data: blocks it builds from then on."""
     monkeypatch.setattr(cache, "_DATASETS", {})
+    monkeypatch.setattr(cache, "_STAMPS", {})
     built = []
 
     def counting(spec, *args, **kwargs):
@@ -68,28 +69,44 @@ def _write_csv(path, step: int = 1, rows: int = 60) -> None:
     path.write_text("a,b,label\n" + lines)
 
 
-def test_a_csv_that_changed_on_disk_is_read_again(builds, tmp_path):
+def _touch_later(path) -> None:
     import os
 
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
+
+
+def test_a_csv_that_changed_on_disk_is_read_again_where_a_command_starts(builds, tmp_path):
     spec = {"dataset": "csv", "path": "d.csv", "target": "label"}
     _write_csv(tmp_path / "d.csv")
-    first = cache.get_dataset(spec, tmp_path)
+    first = cache.get_dataset(spec, tmp_path, fresh=True)
     single = cache.get_dataset(spec, tmp_path, "float32")
-    assert cache.get_dataset(spec, tmp_path) is first and len(builds) == 1  # unchanged: kept
+    assert cache.get_dataset(spec, tmp_path, fresh=True) is first and len(builds) == 1
     _write_csv(tmp_path / "d.csv", step=3)  # the same size: only its time tells
-    stat = (tmp_path / "d.csv").stat()
-    os.utime(tmp_path / "d.csv", ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))
-    again = cache.get_dataset(spec, tmp_path)
+    _touch_later(tmp_path / "d.csv")
+    again = cache.get_dataset(spec, tmp_path, fresh=True)
     assert len(builds) == 2
-    fresh = load_dataset(spec, 0, tmp_path)
-    np.testing.assert_array_equal(again.X_train, fresh.X_train)
+    new = load_dataset(spec, 0, tmp_path)
+    np.testing.assert_array_equal(again.X_train, new.X_train)
     assert not np.array_equal(again.X_train, first.X_train)
     cast = cache.get_dataset(spec, tmp_path, "float32")
     assert cast is not single
-    np.testing.assert_array_equal(cast.X_train, fresh.X_train.astype(np.float32))
+    np.testing.assert_array_equal(cast.X_train, new.X_train.astype(np.float32))
     assert len(cache._DATASETS) == 2  # the old version and its cast are gone
     _write_csv(tmp_path / "d.csv", rows=70)  # longer: its size tells
-    assert cache.get_dataset(spec, tmp_path) is not again and len(builds) == 3
+    assert cache.get_dataset(spec, tmp_path, fresh=True) is not again and len(builds) == 3
+
+
+def test_the_trials_of_a_sweep_keep_the_copy_its_checks_read(builds, tmp_path):
+    """A file edited while a sweep runs: its trials (the workers, and the driver with --jobs 1)
+    look the set up without ``fresh`` and all train on the data the checks read."""
+    spec = {"dataset": "csv", "path": "d.csv", "target": "label"}
+    _write_csv(tmp_path / "d.csv")
+    checked = cache.get_dataset(spec, tmp_path, fresh=True)
+    _write_csv(tmp_path / "d.csv", step=3)
+    _touch_later(tmp_path / "d.csv")
+    assert cache.get_dataset(spec, tmp_path) is checked
+    assert len(builds) == 1
 
 
 def test_a_set_sent_to_a_worker_that_kept_an_older_copy_takes_its_place(builds, tmp_path):
@@ -109,4 +126,15 @@ def test_a_set_sent_to_a_worker_that_kept_an_older_copy_takes_its_place(builds, 
     _write_csv(tmp_path / "d.csv", rows=70)
     cache.cache_dataset(spec, tmp_path, newer)
     assert cache.get_dataset(spec, tmp_path) is newer
+    assert builds == []
+
+
+def test_the_same_set_sent_again_keeps_its_casts(builds, tmp_path):
+    """A dask worker gets the scattered set with every trial: its float32 copy is made once."""
+    spec = {"dataset": "csv", "path": "d.csv", "target": "label"}  # no such file here
+    sent = load_dataset({"dataset": "moons", "n_samples": 100}, 0)
+    cache.cache_dataset(spec, tmp_path, sent)
+    single = cache.get_dataset(spec, tmp_path, "float32")
+    cache.cache_dataset(spec, tmp_path, sent)
+    assert cache.get_dataset(spec, tmp_path, "float32") is single
     assert builds == []

@@ -100,7 +100,7 @@ def _network_and_data(sweep: SweepResults, trial: str, cache: dict[str, Any]) ->
     spec = config["data"]
     key = vocabulary.data_key(spec, base_dir)
     if key not in cache:
-        cache[key] = get_dataset(spec, base_dir)
+        cache[key] = get_dataset(spec, base_dir, fresh=True)
     net = build_network(config, cache[key], dtype="float64")
     for W, b, (W_stored, b_stored) in zip(net.weights, net.biases, zip(*stored, strict=True),
                                           strict=True):
