@@ -142,8 +142,10 @@ def _report_sweep(outcome: SweepOutcome) -> int:
 
 
 def _print_dry_run(spec: SweepSpec, budget: Budget) -> None:
-    """The trials a sweep would start, in the order it starts them: with a trial budget
-    (--max-trials, sweep.max_trials) only the first N, saying how many there are in all."""
+    """The trials of a sweep, in the order of summary.csv, which is the order they start in on
+    one worker or with a budget (several workers without one start the longest first): with a
+    trial budget (--max-trials, sweep.max_trials) only the first N, saying how many there are
+    in all."""
     from nnrun.search import describe_search, describe_trials, expand
 
     limit = budget.max_trials

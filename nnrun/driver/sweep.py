@@ -137,8 +137,6 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
     """run_sweep with its signals noted in ``interrupt``: the checks, the folder, the loop."""
     # trials on a cluster of your own have its machines' memory, not this one's
     plan = preflight(spec, on_this_machine=scheduler is None)
-    if backend == "loky" and jobs > 1:  # not before: a bad data file ends it without workers
-        start_workers(jobs)  # they start Python and import numpy while the folder is read
     store = ResultsStore(out / spec.name)
     with store.locked():
         store.check_writable()
@@ -155,6 +153,8 @@ def _run(spec: SweepSpec, out: Path, jobs: int, backend: str, scheduler: str | N
                              metric=[metric for metric, _ in plan.objectives],
                              goal=[goal for _, goal in plan.objectives], base_dir=plan.base_dir,
                              read_checkpoint=store.read_checkpoint, longest_first=longest_first)
+        if backend == "loky" and jobs > 1 and source.total:  # not for nothing to train
+            start_workers(jobs)  # they start Python and import numpy while the sweep begins
         if budget.limited:
             source = BudgetedSource(source, budget, options.started_at)
         sweep = _SweepRun(store, spec, plan, source, fail_fast=options.fail_fast,

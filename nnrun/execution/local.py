@@ -58,8 +58,8 @@ def start_workers(jobs: int) -> None:
     trial: each spends a few tenths of a second starting Python and importing numpy and the
     trainer, while the driver is still checking the sweep and loading its data. ``iter_loky``
     then finds them started (loky hands out the same pool to the same settings). The driver
-    calls it once the sweep's checks have passed: a config or data error ends the command
-    without starting any worker."""
+    calls it once the sweep's checks have passed and it knows there is something to train: a
+    config or data error, or a sweep already finished, ends the command without any worker."""
     _readies.append(_executor(jobs).submit(_ready))
 
 
@@ -88,7 +88,7 @@ def stop_idle_workers() -> None:
     nothing queued but :func:`start_workers`' task, which it waits for (a sweep with nothing
     left to train): killing a pool with a task queued trips loky up."""
     for ready in _readies:
-        with contextlib.suppress(Exception):
+        with contextlib.suppress(Exception, KeyboardInterrupt):  # a second Ctrl-C: kill now
             ready.result(timeout=60)
     _readies.clear()
     for executor in _pools:
@@ -101,8 +101,7 @@ def _worker_started(driver: int) -> None:
     """A loky worker's initializer: import what trials need (numpy, the core, the trainer), and
     end with the driver (:func:`exit_with_driver`)."""
     exit_with_driver(driver)
-    import nnrun.core.training  # noqa: F401
-    import nnrun.execution.worker  # noqa: F401
+    import nnrun.core.training  # noqa: F401  (the worker itself comes with this module)
 
 
 def exit_with_driver(driver: int, every_s: float = PARENT_CHECK_S) -> None:

@@ -59,7 +59,7 @@ def training_cost(config: dict[str, Any], dataset: Dataset) -> float:
     validation split.
 
     Only the order it puts trials in is used (the longest first, see
-    :class:`nnrun.search.FixedSource`); early stopping and the activation are not counted.
+    :class:`nnrun.search.FixedSource`); early stopping is not counted.
     """
     sizes = network_sizes(config, dataset)
     n_weights = sum(m_prev * m for m_prev, m in zip(sizes[:-1], sizes[1:], strict=True))
@@ -67,7 +67,7 @@ def training_cost(config: dict[str, Any], dataset: Dataset) -> float:
     n_train = max(len(dataset.X_train), 1)
     batch = max(1, min(int(config["train"]["batch_size"]), n_train))
     steps = -(-n_train // batch)  # the last batch may be smaller
-    activation = ACTIVATION_MACS.get(config["model"]["activation"], 10) * sum(sizes[1:-1])
+    activation = ACTIVATION_MACS[config["model"]["activation"]] * sum(sizes[1:-1])
     step = (batch * (3.0 * n_weights + activation) + UPDATE_MACS_PER_PARAMETER * n_parameters
             + STEP_OVERHEAD_MACS)
     epoch = steps * step + len(dataset.X_val) * n_weights

@@ -109,6 +109,7 @@ def _started(monkeypatch, tmp_path: Path, jobs: int, budget: Budget | None) -> l
         return iter_inline(source, noting)
 
     monkeypatch.setattr(sweep_module, "iter_results", recording)
+    monkeypatch.setattr(sweep_module, "start_workers", lambda jobs: None)
     config = write_config(tmp_path / "shapes.yaml", SHAPES)
     run_sweep(load_config(config), out=tmp_path / f"out-{jobs}-{budget is None}", jobs=jobs,
               live=False, log=lambda message: None, budget=budget)
@@ -127,3 +128,17 @@ def test_on_one_worker_or_with_a_budget_trials_start_in_the_dry_run_order(
     started = _started(monkeypatch, tmp_path, jobs=jobs, budget=budget)
     assert started == [[4], [64, 64], [16], [64]][:len(started)]
     assert len(started) == (3 if budget is not None and budget.max_trials else 4)
+
+
+def test_workers_are_started_early_only_when_there_is_something_to_train(monkeypatch,
+                                                                        tmp_path) -> None:
+    started: list[int] = []
+    monkeypatch.setattr(sweep_module, "start_workers", started.append)
+    monkeypatch.setattr(sweep_module, "iter_results",
+                        lambda source, *, worker, **options: iter_inline(source, worker))
+    spec = load_config(write_config(tmp_path / "shapes.yaml", SHAPES))
+    # a pool for 2 jobs; the same again: all finished, nothing to start; 1 job: no pool
+    for jobs, resume in ((2, True), (2, True), (1, False)):
+        run_sweep(spec, out=tmp_path / "out", jobs=jobs, live=False, log=lambda message: None,
+                  resume=resume)
+    assert started == [2]

@@ -107,14 +107,13 @@ def test_workers_started_early_are_the_ones_the_trials_run_on() -> None:
 
     def imported(task: Task):
         result = quick(task)
-        result.record.error = ",".join(
-            name for name in ("nnrun.core.training", "nnrun.execution.worker")
-            if name in sys.modules)
+        result.record.error = str("nnrun.core.training" in sys.modules)
         return result
 
+    # a stand-in worker imports no trainer: the initializer did
     seen = {result.record.error for _, result in iter_loky(ListSource(make_tasks(2)), 2,
                                                               imported)}
-    assert seen == {"nnrun.core.training,nnrun.execution.worker"}
+    assert seen == {"True"}
 
 
 @pytest.mark.parametrize("trials", [2, 0])
