@@ -373,15 +373,14 @@ class _SweepRun:
 
     def finish(self) -> None:
         """The last summary.csv and sweep.json: the trial ids, and the end time once every
-        trial has its record and the sweep was not interrupted. A write that fails leaves the
-        file as it was (the records are what counts) and is noted in the outcome."""
+        trial has its record (also when a signal came after the last one). A write that fails
+        leaves the file as it was (the records are what counts) and is noted in the outcome."""
         order = self.source.order
         self.outcome.counts = Counter(self.records[i].status for i in order if i in self.records)
         self.outcome.complete = self.source.complete
         self.outcome.n_trials = self.source.n_trials  # bayes: known once it has proposed them
         self.meta["trials"] = list(order)
-        if self.source.complete and not self.outcome.interrupted and \
-                self.outcome.write_error is None:
+        if self.source.complete and self.outcome.write_error is None:
             self.meta["finished_at"] = utc_now()
         spent = getattr(self.source, "spent", None)
         if spent is not None and not self.source.complete and not self.outcome.interrupted:
@@ -393,7 +392,7 @@ class _SweepRun:
             except OSError as error:
                 self.outcome.write_error = self.outcome.write_error or _write_failure(error)
         if self.journal is not None:
-            self.journal.close(self.source.complete and not self.outcome.interrupted)
+            self.journal.close(self.source.complete)
 
 
 def _write_failure(error: OSError) -> str:

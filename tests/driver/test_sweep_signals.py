@@ -225,3 +225,30 @@ def test_the_command_says_every_trial_is_saved_when_the_signal_came_after_the_la
     assert "before the first trial" not in result.stderr
     assert (f"interrupted by SIGTERM after the last trial: all 4 trials are saved in "
             f"{tmp_path / 'small'}, with the summary") in result.stderr
+
+
+def test_a_signal_after_the_last_result_but_before_the_bookkeeping_keeps_the_end_time(
+        small_config: Path, tmp_path: Path, monkeypatch) -> None:
+    """Between the last result and finish() (the progress display closing, a dask cluster
+    shutting down) a signal still stops the loop; every trial has its record, so sweep.json
+    says the sweep finished."""
+    import os
+
+    from helpers.workers import quick
+
+    from nnrun.config import load_config
+    from nnrun.driver.progress import SweepProgress
+    from nnrun.driver.sweep import run_sweep
+
+    real_exit = SweepProgress.__exit__
+
+    def exit_with_a_signal(self, *exc_info):
+        real_exit(self, *exc_info)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    monkeypatch.setattr(SweepProgress, "__exit__", exit_with_a_signal)
+    outcome = run_sweep(load_config(small_config), out=tmp_path, jobs=1, live=False,
+                        log=lambda message: None, worker=quick)
+    assert outcome.interrupted and outcome.complete
+    meta = json.loads((tmp_path / "small" / "sweep.json").read_text())
+    assert meta["finished_at"] is not None
