@@ -159,15 +159,22 @@ class ResultsReader:
         did not record (its ``params`` lack them); {} when config.yaml cannot be read.
 
         With ``spaces`` (the keys of each sub-space of the sweep), only the keys of the
-        sub-spaces that sweep every key the trial recorded: a trial of the depth x width
-        sub-space has no optimizer.betas, whatever its config says. A trial that fits no
-        sub-space (reused from a sweep of other keys) gets every key its config has."""
+        sub-space the trial comes from: the one that sweeps exactly the keys it recorded (then
+        nothing is missing: a trial of the depth x width sub-space has no optimizer.betas,
+        whatever its config says, nor one of a sub-space ``--set`` emptied any key), else the
+        smallest that sweeps every key it recorded (a sweep that added a key since). A trial
+        that fits no sub-space (reused from a sweep of other keys) gets every key its config
+        has."""
         config = self.config(trial_id)
         if config is None:
             return {}
         recorded = config.get("params") if isinstance(config.get("params"), dict) else {}
         fitting = [space for space in spaces or [] if set(recorded) <= space]
-        wanted = set().union(*fitting) if fitting else set(parameters)
+        if set(recorded) in fitting:
+            return {}
+        smallest = min((len(space) for space in fitting), default=0)
+        wanted = set().union(*(space for space in fitting if len(space) == smallest)) \
+            if fitting else set(parameters)
         values = {}
         for key in parameters:
             if key in recorded or key not in wanted:

@@ -129,3 +129,28 @@ def test_a_late_trial_reads_exactly_as_its_summary_row(killed: Path) -> None:
     after = reader.summary()
     assert after.equals(before), (before, after)
     assert list(after.columns) == next(csv.reader((killed / "summary.csv").open()))
+
+
+@pytest.mark.parametrize(("recorded", "spaces", "filled"), [
+    # a sub-space --set emptied: its trial records no key and is missing none
+    ({}, [set(), {"optimizer.lr", "optimizer.betas"}], {}),
+    # nested sub-spaces: the one that sweeps exactly the recorded keys is the trial's
+    ({"optimizer.lr": 0.1}, [{"optimizer.lr"}, {"optimizer.lr", "optimizer.betas"}], {}),
+    # no exact one (a key added to the sweep since): the smallest that holds them all
+    ({}, [{"optimizer.lr"}, {"optimizer.lr", "optimizer.betas"}], {"optimizer.lr": 0.1}),
+    # fits no sub-space (another sweep's trial): every key its config has
+    ({"model.hidden": [4]}, [{"optimizer.lr"}],
+     {"optimizer.lr": 0.1, "optimizer.betas": [0.9, 0.99]}),
+])
+def test_a_trial_gets_only_the_unrecorded_keys_of_its_own_sub_space(
+        tmp_path: Path, recorded: dict, spaces: list[set[str]], filled: dict) -> None:
+    import yaml
+
+    from nnrun.results.layout import CONFIG_YAML
+
+    reader = ResultsReader(tmp_path)
+    path = reader.layout.trial_file("t1", CONFIG_YAML)
+    path.parent.mkdir(parents=True)
+    path.write_text(yaml.safe_dump({"trial": "t1", "params": recorded,
+                                    "optimizer": {"lr": 0.1, "betas": [0.9, 0.99]}}))
+    assert reader.unrecorded_params("t1", ["optimizer.lr", "optimizer.betas"], spaces) == filled
