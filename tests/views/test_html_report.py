@@ -155,7 +155,19 @@ def test_several_sweeps_in_one_report(sweeps, cli, tmp_path):
 def test_two_sweeps_of_one_name_are_refused(sweeps, cli, tmp_path):
     result = invoke(cli, "plot", sweeps["grid"], sweeps["grid"], "--out", tmp_path / "x")
     assert result.exit_code == 2
-    assert "the same name" in result.stderr
+    assert "the same folder name" in result.stderr
+
+
+def test_a_copied_sweep_folder_keeps_its_name_and_is_refused_beside_the_original(
+        sweeps, cli, tmp_path):
+    import shutil
+
+    copy = tmp_path / "copy-of-the-grid"
+    shutil.copytree(sweeps["grid"], copy)  # its sweep.json still names the original
+    result = invoke(cli, "plot", sweeps["grid"], copy, "--out", tmp_path / "x")
+    assert result.exit_code == 2, result.output
+    assert "the same sweep.json name" in result.stderr
+    assert not (tmp_path / "x").exists()  # refused before anything is drawn
 
 
 def test_a_log_axis_is_labelled_at_1_2_5_or_at_the_powers_of_ten():

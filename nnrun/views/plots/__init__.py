@@ -20,6 +20,7 @@ from pathlib import Path
 from nnrun import vocabulary
 from nnrun.errors import NnrunError
 from nnrun.results.layout import Layout, is_sweep_folder, sweep_folders_in
+from nnrun.results.reader import ResultsReader
 from nnrun.views.plots._gather import (
     categories,
     group_parameter,
@@ -51,9 +52,15 @@ def plot_results(results: Path | Sequence[Path], out: Path | None = None,
         sweep, written = _plot_sweep(folders[0], target, say)
         return written + _html(say, [sweep], target, {sweep.name: target})
     names = [folder.name for folder in folders]
-    if len(set(names)) < len(names):
-        raise NnrunError(f"two of the sweeps have the same name ({', '.join(names)}): plot "
-                         "them one at a time, with a different --out each")
+    # report.html and the subfolders of --out tell sweeps apart by the folder's name and by
+    # the name its sweep.json gives (a copied folder keeps the original's)
+    recorded = [str(ResultsReader(folder).meta().get("name") or folder.name)
+                for folder in folders]
+    for kind, given_names in (("folder", names), ("sweep.json", recorded)):
+        if len(set(given_names)) < len(given_names):
+            raise NnrunError(
+                f"two of the sweeps have the same {kind} name ({', '.join(given_names)}): "
+                "plot them one at a time, with a different --out each")
     written: list[Path] = []
     sweeps, places = [], {}
     for folder in folders:
