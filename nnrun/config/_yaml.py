@@ -333,8 +333,12 @@ def _swept_path(document: dict[str, Any], rest: str) -> tuple | str:
                 f"--set sweep.parameters=VALUE replaces the whole list")
     if int(index) >= len(spaces):
         return f"has no sub-space {index}: its sub-spaces are {last}"
+    if not isinstance(spaces[int(index)], dict) and dot:
+        return (f"its sub-space {index} is {show(spaces[int(index)])}, not a mapping of swept "
+                f"keys, so a key can't be set in it; --set sweep.parameters.{index}=VALUE "
+                f"replaces it")
     if not isinstance(spaces[int(index)], dict):
-        return (rest,)  # not a mapping: the checker says what is wrong with that sub-space
+        return (int(index),)  # the whole sub-space replaced: the checker reads the new one
     return (int(index), key) if dot else (int(index),)  # "1." is malformed: key "" says so
 
 

@@ -131,6 +131,16 @@ def test_override_in_a_list_of_sub_spaces_without_a_valid_index(item: str, messa
     assert one_error(SUB_SPACES, (item,)) == f"exp.yaml: --set {key}: sweep.parameters: {message}"
 
 
+def test_a_key_in_a_sub_space_that_is_not_a_mapping_is_refused_with_one_message():
+    adam = "    - optimizer.name: [adam]"
+    text = SUB_SPACES.replace(adam, f"    - 5\n{adam}")
+    found = errors(text, ("sweep.parameters.1.optimizer.lr=[0.1]",))
+    assert "exp.yaml: --set sweep.parameters.1.optimizer.lr: sweep.parameters: its sub-space 1 "\
+           "is 5, not a mapping of swept keys, so a key can't be set in it; --set "\
+           "sweep.parameters.1=VALUE replaces it" in found
+    assert not any("not a mapping, so" in error for error in found)  # the old message
+
+
 @pytest.mark.parametrize("item", ["optimizer.lr", "=3", "optimizer..lr=3", " =1", ".lr=1"])
 def test_malformed_override(item):
     line = one_error(BASE, (item,))
