@@ -151,7 +151,6 @@ class BayesSource:
         self.read_checkpoint = read_checkpoint
         self.samples = int(spec.samples)
         self.per_configuration = int(spec.repeats) * n_folds(spec)
-        self.configurations: set[str] = set()  # the distinct ones proposed so far
         sweep = spec.raw["sweep"]
         self.reduction_factor = int(sweep.get("reduction_factor") or 3)
         if sweep.get("early_stop") == "halving":
@@ -170,7 +169,7 @@ class BayesSource:
         self.complete = False
         self._next_batch()
         self.total = (self.bracket.remaining() if self.bracket else 0) + \
-            (self.samples - self.proposed) * len(self.rungs) * int(spec.repeats) * n_folds(spec)
+            (self.samples - self.proposed) * len(self.rungs) * self.per_configuration
         self.resumed = {trial_id: records[trial_id] for trial_id in self.order
                         if trial_id in records}
 
@@ -180,7 +179,7 @@ class BayesSource:
         of the proposals still to come. A configuration TPE proposes again (it will, on a small
         space) is neither trained nor counted again, so once every proposal is made this is
         the number of trials the sweep has."""
-        return (len(self.configurations) + self.samples - self.proposed) * self.per_configuration
+        return len(self.order) + (self.samples - self.proposed) * self.per_configuration
 
     def _keep(self, rung: int, values: list[Point]) -> list[bool]:
         """Go on past a rung while in the best 1/reduction_factor of all trials that reached it
@@ -217,9 +216,7 @@ class BayesSource:
             trials = configuration_trials(self.spec, params, space)
             # The same configuration proposed twice in a batch is trained once (and one of an
             # earlier batch again is not trained: its records are there).
-            key = config_key(trials[0])
-            self.configurations.add(key)
-            group = groups.setdefault(key, trials)
+            group = groups.setdefault(config_key(trials[0]), trials)
             self.asked.append((proposal, group))
             for trial in group:
                 if trial.id not in self.order:
