@@ -56,7 +56,7 @@ def iter_loky(source: TaskSource, jobs: int, worker: Worker
 def start_workers(jobs: int) -> None:
     """Start the ``jobs`` loky worker processes now, in the background, instead of at the first
     trial: each spends a few tenths of a second starting Python and importing numpy and the
-    trainer, while the driver is still checking the sweep and loading its data. ``iter_loky``
+    trainer, while the driver writes sweep.json and the data sets' shared files. ``iter_loky``
     then finds them started (loky hands out the same pool to the same settings). The driver
     calls it once the sweep's checks have passed and it knows there is something to train: a
     config or data error, or a sweep already finished, ends the command without any worker."""
